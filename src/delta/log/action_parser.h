@@ -1,0 +1,51 @@
+// Parses Delta actions from JSON (commit files, v2 JSON checkpoints, and checkpoint rows that
+// DuckDB turned into JSON) into the typed actions of delta/model and hands each to a sink.
+// The hot path of every snapshot: one reusable simdjson parser per ActionParser, no DOM.
+// An ActionParser is used by one thread at a time.
+#pragma once
+
+#include <simdjson.h>
+
+#include <string>
+#include <string_view>
+
+#include "delta/model/actions.h"
+#include "util/result.h"
+
+namespace silt::delta {
+
+// Receives parsed actions. Handlers may move from their argument. Unknown action types are
+// ignored (the protocol asks readers to ignore what they don't know).
+class ActionSink {
+ public:
+  virtual ~ActionSink() = default;
+  virtual Status on_add(AddFile&) { return ok_status(); }
+  virtual Status on_remove(RemoveFile&) { return ok_status(); }
+  virtual Status on_cdc(AddCdcFile&) { return ok_status(); }
+  virtual Status on_metadata(Metadata&) { return ok_status(); }
+  virtual Status on_protocol(Protocol&) { return ok_status(); }
+  virtual Status on_txn(Txn&) { return ok_status(); }
+  virtual Status on_domain_metadata(DomainMetadata&) { return ok_status(); }
+  virtual Status on_commit_info(CommitInfo&) { return ok_status(); }
+  virtual Status on_sidecar(Sidecar&) { return ok_status(); }
+  virtual Status on_checkpoint_metadata(CheckpointMetadata&) { return ok_status(); }
+};
+
+class ActionParser {
+ public:
+  // Parses newline-delimited actions. REQUIRES: `buf` has kReadPadding bytes of spare
+  // capacity past its size (Storage::read guarantees it). `source` names the file in errors.
+  Status parse_lines(const std::string& buf, std::string_view source, ActionSink& sink);
+  // Parses one action object of a known type ("add", "remove", ...), given as JSON text
+  // without padding (it is copied into an internal padded buffer).
+  Status parse_one(std::string_view type, std::string_view json, std::string_view source, ActionSink& sink);
+
+ private:
+  Status dispatch(std::string_view type, simdjson::ondemand::value value, ActionSink& sink);
+  simdjson::ondemand::parser parser_;
+  simdjson::ondemand::parser nested_parser_;  // commitInfo is walked twice: raw text, then fields
+  std::string scratch_;
+  AddFile add_;  // reused across actions to avoid reallocating its strings
+};
+
+}  // namespace silt::delta

@@ -1,0 +1,87 @@
+// Feature table and the reader-side support check.
+#include "delta/model/table_features.h"
+
+#include <array>
+#include <string>
+
+namespace silt::delta {
+namespace {
+
+using F = TableFeature;
+constexpr std::array<FeatureInfo, 26> kFeatures{{
+    {F::AppendOnly, "appendOnly", false, true},
+    {F::Invariants, "invariants", false, true},
+    {F::CheckConstraints, "checkConstraints", false, true},
+    {F::GeneratedColumns, "generatedColumns", false, true},
+    {F::AllowColumnDefaults, "allowColumnDefaults", false, true},
+    {F::ChangeDataFeed, "changeDataFeed", false, true},
+    {F::ColumnMapping, "columnMapping", true, true},
+    {F::IdentityColumns, "identityColumns", false, true},
+    {F::DeletionVectors, "deletionVectors", true, true},
+    {F::RowTracking, "rowTracking", false, true},
+    {F::TimestampNtz, "timestampNtz", true, true},
+    {F::DomainMetadata, "domainMetadata", false, true},
+    {F::V2Checkpoint, "v2Checkpoint", true, true},
+    {F::CatalogManaged, "catalogManaged", true, false},
+    {F::IcebergCompatV1, "icebergCompatV1", false, true},
+    {F::IcebergCompatV2, "icebergCompatV2", false, true},
+    {F::Clustering, "clustering", false, true},
+    {F::VacuumProtocolCheck, "vacuumProtocolCheck", true, true},
+    {F::InCommitTimestamp, "inCommitTimestamp", false, true},
+    {F::TypeWidening, "typeWidening", true, true},
+    {F::TypeWideningPreview, "typeWidening-preview", true, true},
+    {F::VariantType, "variantType", true, false},
+    {F::VariantTypePreview, "variantType-preview", true, false},
+    {F::VariantShreddingPreview, "variantShredding-preview", true, false},
+    {F::CatalogOwnedPreview, "catalogOwned-preview", true, false},
+    {F::Unknown, "unknown", true, false},
+}};
+
+}  // namespace
+
+const FeatureInfo& feature_info(TableFeature f) {
+  for (const auto& info : kFeatures) {
+    if (info.feature == f) return info;
+  }
+  return kFeatures.back();
+}
+
+TableFeature parse_feature(std::string_view name) {
+  for (const auto& info : kFeatures) {
+    if (info.name == name && info.feature != F::Unknown) return info.feature;
+  }
+  return F::Unknown;
+}
+
+Status check_readable(const Protocol& p) {
+  if (p.min_reader_version < 1 || p.min_reader_version > 3) {
+    return Error(ErrorKind::Unsupported,
+                 "unsupported Delta reader version " + std::to_string(p.min_reader_version) + " (silt reads 1 to 3)");
+  }
+  if (p.min_reader_version < 3) return ok_status();  // version 2 means column mapping, which silt reads
+  if (!p.reader_features) {
+    return Error(ErrorKind::Corruption, "protocol has reader version 3 but no readerFeatures");
+  }
+  std::string missing;
+  for (const std::string& name : *p.reader_features) {
+    if (feature_info(parse_feature(name)).silt_can_read) continue;
+    missing += (missing.empty() ? "" : ", ") + name;
+  }
+  if (!missing.empty()) {
+    return Error(ErrorKind::Unsupported, "table uses reader feature(s) silt does not support: " + missing);
+  }
+  return ok_status();
+}
+
+bool protocol_has_feature(const Protocol& p, TableFeature feature) {
+  std::string_view name = feature_info(feature).name;
+  for (const auto* list : {&p.reader_features, &p.writer_features}) {
+    if (!*list) continue;
+    for (const std::string& n : **list) {
+      if (n == name) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace silt::delta

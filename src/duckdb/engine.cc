@@ -1,0 +1,182 @@
+// Implementation of the DuckDB RAII layer. Errors from DuckDB become ErrorKind::InvalidArgument
+// (bad SQL) or Io; the message text is DuckDB's, copied before the result is destroyed.
+#include "duckdb/engine.h"
+
+#include <cstring>
+
+namespace silt::db {
+namespace {
+
+Error query_error(const char* msg) {
+  std::string m = msg ? msg : "unknown DuckDB error";
+  // DuckDB messages can span lines; errors are one line at the CLI.
+  for (char& c : m) {
+    if (c == '\n') c = ' ';
+  }
+  ErrorKind kind = m.rfind("IO Error", 0) == 0 ? ErrorKind::Io : ErrorKind::InvalidArgument;
+  return Error(kind, m);
+}
+
+}  // namespace
+
+void Database::Close::operator()(duckdb_database* db) const {
+  duckdb_close(db);
+  delete db;
+}
+
+Result<Database> Database::open_in_memory() {
+  duckdb_config config;
+  if (duckdb_create_config(&config) != DuckDBSuccess) return Error(ErrorKind::Internal, "duckdb config failed");
+  duckdb_set_config(config, "autoinstall_known_extensions", "false");
+  duckdb_set_config(config, "autoload_known_extensions", "false");
+  auto handle = std::unique_ptr<duckdb_database, Close>(new duckdb_database(nullptr));
+  char* err = nullptr;
+  duckdb_state st = duckdb_open_ext(nullptr, handle.get(), config, &err);
+  duckdb_destroy_config(&config);
+  if (st != DuckDBSuccess) {
+    Error e(ErrorKind::Internal, std::string("cannot open DuckDB: ") + (err ? err : "?"));
+    duckdb_free(err);
+    handle.release();
+    return e;
+  }
+  Database db;
+  db.handle_ = std::move(handle);
+  return db;
+}
+
+void Connection::Close::operator()(duckdb_connection* c) const {
+  duckdb_disconnect(c);
+  delete c;
+}
+
+Result<Connection> Connection::open(const Database& db) {
+  auto handle = std::unique_ptr<duckdb_connection, Close>(new duckdb_connection(nullptr));
+  if (duckdb_connect(db.raw(), handle.get()) != DuckDBSuccess) {
+    handle.release();
+    return Error(ErrorKind::Internal, "cannot connect to DuckDB");
+  }
+  Connection c;
+  c.handle_ = std::move(handle);
+  return c;
+}
+
+void QueryResult::Destroy::operator()(duckdb_result* r) const {
+  duckdb_destroy_result(r);
+  delete r;
+}
+
+Result<QueryResult> Connection::query(const std::string& sql) {
+  QueryResult qr;
+  qr.handle_.reset(new duckdb_result{});
+  if (duckdb_query(*handle_, sql.c_str(), qr.handle_.get()) != DuckDBSuccess) {
+    return query_error(duckdb_result_error(qr.handle_.get()));
+  }
+  return qr;
+}
+
+Status Connection::execute(const std::string& sql) {
+  SILT_ASSIGN_OR_RETURN(auto r, query(sql));
+  (void)r;
+  return ok_status();
+}
+
+Result<std::optional<std::string>> Connection::scalar(const std::string& sql) {
+  SILT_ASSIGN_OR_RETURN(auto r, query(sql));
+  auto rows = r.rows_as_text();
+  if (rows.empty() || rows[0].empty()) return Error(ErrorKind::NotFound, "query returned no rows");
+  return rows[0][0];
+}
+
+void Connection::interrupt() { duckdb_interrupt(*handle_); }
+
+idx_t QueryResult::column_count() const { return duckdb_column_count(handle_.get()); }
+
+std::string QueryResult::column_name(idx_t col) const {
+  const char* n = duckdb_column_name(handle_.get(), col);
+  return n ? n : "";
+}
+
+duckdb_type QueryResult::column_type(idx_t col) const { return duckdb_column_type(handle_.get(), col); }
+
+void DataChunk::Destroy::operator()(duckdb_data_chunk* c) const {
+  duckdb_destroy_data_chunk(c);
+  delete c;
+}
+
+std::optional<DataChunk> QueryResult::next_chunk() {
+  duckdb_data_chunk raw = duckdb_fetch_chunk(*handle_);
+  if (!raw) return std::nullopt;
+  DataChunk chunk;
+  chunk.handle_.reset(new duckdb_data_chunk(raw));
+  chunk.size_ = duckdb_data_chunk_get_size(raw);
+  idx_t ncol = duckdb_data_chunk_get_column_count(raw);
+  chunk.columns_.reserve(ncol);
+  for (idx_t i = 0; i < ncol; i++) {
+    duckdb_vector v = duckdb_data_chunk_get_vector(raw, i);
+    chunk.columns_.push_back({duckdb_vector_get_data(v), duckdb_vector_get_validity(v)});
+  }
+  return chunk;
+}
+
+bool DataChunk::is_null(idx_t col, idx_t row) const {
+  uint64_t* validity = columns_[col].validity;
+  return validity && !duckdb_validity_row_is_valid(validity, row);
+}
+
+std::string_view DataChunk::str(idx_t col, idx_t row) const {
+  auto* s = const_cast<duckdb_string_t*>(static_cast<const duckdb_string_t*>(data(col)) + row);
+  return {duckdb_string_t_data(s), duckdb_string_t_length(*s)};
+}
+
+std::vector<std::vector<std::optional<std::string>>> QueryResult::rows_as_text() {
+  std::vector<std::vector<std::optional<std::string>>> out;
+  idx_t ncol = column_count();
+  idx_t nrow = duckdb_row_count(handle_.get());
+  out.reserve(nrow);
+  for (idx_t r = 0; r < nrow; r++) {
+    auto& row = out.emplace_back();
+    row.reserve(ncol);
+    for (idx_t c = 0; c < ncol; c++) {
+      if (duckdb_value_is_null(handle_.get(), c, r)) {
+        row.emplace_back(std::nullopt);
+        continue;
+      }
+      char* v = duckdb_value_varchar(handle_.get(), c, r);
+      row.emplace_back(v ? std::string(v) : std::string());
+      duckdb_free(v);
+    }
+  }
+  return out;
+}
+
+idx_t QueryResult::rows_changed() { return duckdb_rows_changed(handle_.get()); }
+
+void Appender::Destroy::operator()(duckdb_appender* a) const {
+  duckdb_appender_destroy(a);
+  delete a;
+}
+
+Result<Appender> Appender::open(Connection& conn, const std::string& table) {
+  Appender a;
+  a.handle_.reset(new duckdb_appender(nullptr));
+  if (duckdb_appender_create(conn.raw(), nullptr, table.c_str(), a.handle_.get()) != DuckDBSuccess) {
+    std::string msg = duckdb_appender_error(*a.handle_) ? duckdb_appender_error(*a.handle_) : "?";
+    return Error(ErrorKind::Internal, "cannot append to " + table + ": " + msg);
+  }
+  return a;
+}
+
+void Appender::append(std::string_view v) { duckdb_append_varchar_length(*handle_, v.data(), v.size()); }
+void Appender::append(int64_t v) { duckdb_append_int64(*handle_, v); }
+void Appender::append_null() { duckdb_append_null(*handle_); }
+
+Status Appender::check(duckdb_state st) {
+  if (st == DuckDBSuccess) return ok_status();
+  const char* msg = duckdb_appender_error(*handle_);
+  return Error(ErrorKind::Internal, std::string("append failed: ") + (msg ? msg : "?"));
+}
+
+Status Appender::end_row() { return check(duckdb_appender_end_row(*handle_)); }
+Status Appender::flush() { return check(duckdb_appender_flush(*handle_)); }
+
+}  // namespace silt::db

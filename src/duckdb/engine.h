@@ -1,0 +1,118 @@
+// Thin RAII layer over DuckDB's C API (duckdb.h): Database, Connection, QueryResult, DataChunk,
+// Appender. Every C handle lives in a unique_ptr with its destroy function; error strings are
+// copied before their result is destroyed. A Connection is used by one thread at a time; a
+// Database may be shared by connections on several threads.
+#pragma once
+
+#include <duckdb.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/result.h"
+
+namespace silt::db {
+
+class Database {
+ public:
+  // In-memory database with silt's settings (no extension auto-install: machines are offline).
+  static Result<Database> open_in_memory();
+  duckdb_database raw() const { return *handle_; }
+
+ private:
+  struct Close {
+    void operator()(duckdb_database* db) const;
+  };
+  std::unique_ptr<duckdb_database, Close> handle_;
+};
+
+// A chunk of up to ~2048 rows of a result. Accessors take a column index and a row index.
+// REQUIRES: the QueryResult that produced it outlives uses of string_views returned.
+class DataChunk {
+ public:
+  idx_t size() const { return size_; }
+  bool is_null(idx_t col, idx_t row) const;
+  // Typed reads; REQUIRES: the column has the matching physical type and the value is not null.
+  std::string_view str(idx_t col, idx_t row) const;
+  int64_t i64(idx_t col, idx_t row) const { return static_cast<const int64_t*>(data(col))[row]; }
+  int32_t i32(idx_t col, idx_t row) const { return static_cast<const int32_t*>(data(col))[row]; }
+  bool boolean(idx_t col, idx_t row) const { return static_cast<const bool*>(data(col))[row]; }
+  double f64(idx_t col, idx_t row) const { return static_cast<const double*>(data(col))[row]; }
+
+ private:
+  friend class QueryResult;
+  struct Destroy {
+    void operator()(duckdb_data_chunk* c) const;
+  };
+  const void* data(idx_t col) const { return columns_[col].data; }
+  struct Column {
+    const void* data;
+    uint64_t* validity;
+  };
+  std::unique_ptr<duckdb_data_chunk, Destroy> handle_;
+  std::vector<Column> columns_;
+  idx_t size_ = 0;
+};
+
+class QueryResult {
+ public:
+  idx_t column_count() const;
+  std::string column_name(idx_t col) const;
+  duckdb_type column_type(idx_t col) const;
+  // Next chunk, or nullopt at the end.
+  std::optional<DataChunk> next_chunk();
+  // Whole result as text (NULL -> nullopt); for small results and human output.
+  std::vector<std::vector<std::optional<std::string>>> rows_as_text();
+  idx_t rows_changed();
+  duckdb_result* raw() { return handle_.get(); }
+
+ private:
+  friend class Connection;
+  friend class PreparedStatement;
+  struct Destroy {
+    void operator()(duckdb_result* r) const;
+  };
+  std::unique_ptr<duckdb_result, Destroy> handle_;
+};
+
+class Connection {
+ public:
+  static Result<Connection> open(const Database& db);
+  Result<QueryResult> query(const std::string& sql);
+  // Runs statements for their effect only.
+  Status execute(const std::string& sql);
+  // First column of the first row as text; NotFound when there are no rows.
+  Result<std::optional<std::string>> scalar(const std::string& sql);
+  void interrupt();
+  duckdb_connection raw() const { return *handle_; }
+
+ private:
+  struct Close {
+    void operator()(duckdb_connection* c) const;
+  };
+  std::unique_ptr<duckdb_connection, Close> handle_;
+};
+
+// Fast row-by-row loading into an existing table.
+class Appender {
+ public:
+  static Result<Appender> open(Connection& conn, const std::string& table);
+  void append(std::string_view v);
+  void append(int64_t v);
+  void append_null();
+  Status end_row();
+  Status flush();
+
+ private:
+  struct Destroy {
+    void operator()(duckdb_appender* a) const;
+  };
+  std::unique_ptr<duckdb_appender, Destroy> handle_;
+  Status check(duckdb_state st);
+};
+
+}  // namespace silt::db

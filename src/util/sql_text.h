@@ -1,0 +1,17 @@
+// Quoting for SQL text that silt generates for DuckDB. Pure functions, thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace silt {
+
+// 'text' with single quotes doubled.
+std::string quote_literal(std::string_view s);
+// "name" with double quotes doubled.
+std::string quote_ident(std::string_view s);
+// ['a', 'b'] as a DuckDB list literal of strings.
+std::string string_list_literal(const std::vector<std::string>& items);
+
+}  // namespace silt

@@ -1,0 +1,98 @@
+// UTC timestamp parsing and formatting with std::chrono (no locale, no TZ database).
+#include "util/time.h"
+
+#include <chrono>
+#include <cstdio>
+
+namespace silt {
+namespace {
+
+bool read_int(std::string_view s, size_t& pos, size_t digits, int& out) {
+  if (pos + digits > s.size()) return false;
+  int v = 0;
+  for (size_t i = 0; i < digits; i++) {
+    char c = s[pos + i];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  out = v;
+  pos += digits;
+  return true;
+}
+
+bool expect(std::string_view s, size_t& pos, char c) {
+  if (pos < s.size() && s[pos] == c) {
+    pos++;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+Result<int64_t> parse_timestamp_ms(std::string_view s) {
+  using namespace std::chrono;
+  auto bad = [&] {
+    return Error(ErrorKind::InvalidArgument,
+                 "bad timestamp '" + std::string(s) + "' (expected YYYY-MM-DD[ HH:MM:SS[.fff]][Z|+HH:MM])");
+  };
+  size_t pos = 0;
+  int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0;
+  if (!read_int(s, pos, 4, y) || !expect(s, pos, '-') || !read_int(s, pos, 2, mo) || !expect(s, pos, '-') ||
+      !read_int(s, pos, 2, d)) {
+    return bad();
+  }
+  if (pos < s.size() && (s[pos] == ' ' || s[pos] == 'T')) {
+    pos++;
+    if (!read_int(s, pos, 2, h) || !expect(s, pos, ':') || !read_int(s, pos, 2, mi)) return bad();
+    if (expect(s, pos, ':') && !read_int(s, pos, 2, sec)) return bad();
+    if (expect(s, pos, '.')) {
+      int scale = 100;
+      size_t start = pos;
+      while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+        ms += (s[pos] - '0') * scale;
+        scale /= 10;
+        pos++;
+      }
+      if (pos == start) return bad();
+    }
+  }
+  int64_t offset_min = 0;
+  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
+    pos++;
+  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+    int sign = s[pos] == '-' ? -1 : 1;
+    pos++;
+    int oh, om = 0;
+    if (!read_int(s, pos, 2, oh)) return bad();
+    if (expect(s, pos, ':') || (pos < s.size())) {
+      if (!read_int(s, pos, 2, om)) return bad();
+    }
+    offset_min = sign * (oh * 60 + om);
+  }
+  if (pos != s.size()) return bad();
+  year_month_day ymd{year{y}, month{unsigned(mo)}, day{unsigned(d)}};
+  if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return bad();
+  int64_t days = sys_days(ymd).time_since_epoch().count();
+  return ((days * 24 + h) * 60 + mi - offset_min) * 60000 + int64_t(sec) * 1000 + ms;
+}
+
+std::string format_timestamp_ms(int64_t ms) {
+  using namespace std::chrono;
+  int64_t day_ms = 86400000;
+  int64_t days = ms >= 0 ? ms / day_ms : -((-ms + day_ms - 1) / day_ms);
+  int64_t rem = ms - days * day_ms;
+  year_month_day ymd{sys_days{std::chrono::days{days}}};
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u %02d:%02d:%02d.%03d", int(ymd.year()), unsigned(ymd.month()),
+                unsigned(ymd.day()), int(rem / 3600000), int(rem / 60000 % 60), int(rem / 1000 % 60),
+                int(rem % 1000));
+  return buf;
+}
+
+}  // namespace silt
