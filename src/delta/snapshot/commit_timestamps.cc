@@ -31,18 +31,6 @@ Result<int64_t> read_in_commit_timestamp(const Storage& storage, const CommitFil
   return *sink.info->in_commit_timestamp;
 }
 
-// File modification times, adjusted to be strictly increasing with the version.
-std::vector<int64_t> monotonic_mtimes(const LogListing& listing) {
-  std::vector<int64_t> out;
-  out.reserve(listing.commits.size());
-  for (const CommitFile& c : listing.commits) {
-    int64_t t = c.modified_ms;
-    if (!out.empty() && t <= out.back()) t = out.back() + 1;
-    out.push_back(t);
-  }
-  return out;
-}
-
 const CommitFile* find_commit(const LogListing& listing, int64_t version) {
   auto it = std::lower_bound(listing.commits.begin(), listing.commits.end(), version,
                              [](const CommitFile& c, int64_t v) { return c.version < v; });
@@ -56,6 +44,17 @@ Error before_first(int64_t ts_ms, int64_t first_ms) {
 }
 
 }  // namespace
+
+std::vector<int64_t> monotonic_mtimes(const LogListing& listing) {
+  std::vector<int64_t> out;
+  out.reserve(listing.commits.size());
+  for (const CommitFile& c : listing.commits) {
+    int64_t t = c.modified_ms;
+    if (!out.empty() && t <= out.back()) t = out.back() + 1;
+    out.push_back(t);
+  }
+  return out;
+}
 
 InCommitTimestampConfig InCommitTimestampConfig::from(const Metadata& m) {
   InCommitTimestampConfig c;

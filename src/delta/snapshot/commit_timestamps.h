@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "delta/log/log_listing.h"
 #include "delta/model/actions.h"
@@ -20,6 +21,9 @@ struct InCommitTimestampConfig {
 
   static InCommitTimestampConfig from(const Metadata& latest);
 };
+
+// Modification times of listing.commits (same order), made strictly increasing.
+std::vector<int64_t> monotonic_mtimes(const LogListing& listing);
 
 // Timestamp (ms since epoch) of a version that has a commit file in the listing.
 Result<int64_t> commit_timestamp(const LogListing& listing, const Storage& storage,

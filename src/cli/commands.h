@@ -1,0 +1,39 @@
+// The CLI subcommands. Each parses nothing (main.cc does, with CLI11) and holds no protocol
+// logic: it calls the Session and ops layers and formats what they return. Each returns the
+// process exit code; errors are printed as one "error: ..." line by the caller.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "scan/session.h"
+
+namespace silt::cli {
+
+enum class Format { Table, Csv, Json, Parquet };
+
+struct QueryArgs {
+  std::string sql;
+  Format format = Format::Table;
+  std::string output;  // file path; "" = stdout
+};
+
+Status run_query(Session& session, const QueryArgs& args);
+Status run_shell(Session& session);
+
+struct HistoryArgs {
+  std::string path;
+  Format format = Format::Table;
+  std::optional<int64_t> limit;
+};
+Status run_history(Session& session, const HistoryArgs& args);
+
+struct DescribeArgs {
+  std::string path;
+  Format format = Format::Table;
+  std::optional<int64_t> version;
+  std::optional<std::string> timestamp;
+};
+Status run_describe(Session& session, const DescribeArgs& args);
+
+}  // namespace silt::cli

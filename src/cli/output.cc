@@ -1,0 +1,90 @@
+// Aligned table printing with UTF-8 aware widths.
+#include "cli/output.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace silt::cli {
+namespace {
+
+// Display width: counts UTF-8 code points (good enough for tables; no East Asian width table).
+size_t display_width(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+std::string escape_cell(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else out.push_back(c);
+  }
+  return out;
+}
+
+void pad(std::ostream& out, size_t n) {
+  for (size_t i = 0; i < n; i++) out.put(' ');
+}
+
+}  // namespace
+
+void print_table(std::ostream& out, const TextTable& t) {
+  size_t ncol = t.header.size();
+  std::vector<std::vector<std::string>> cells;
+  cells.reserve(t.rows.size());
+  std::vector<size_t> width(ncol);
+  for (size_t c = 0; c < ncol; c++) width[c] = display_width(t.header[c]);
+  for (const auto& row : t.rows) {
+    auto& r = cells.emplace_back();
+    for (size_t c = 0; c < ncol; c++) {
+      r.push_back(c < row.size() && row[c] ? escape_cell(*row[c]) : "NULL");
+      width[c] = std::max(width[c], display_width(r.back()));
+    }
+  }
+  auto print_row = [&](const std::vector<std::string>& r, bool header) {
+    for (size_t c = 0; c < ncol; c++) {
+      out << (c ? " | " : " ");
+      size_t gap = width[c] - display_width(r[c]);
+      bool right = !header && c < t.right_align.size() && t.right_align[c];
+      if (right) pad(out, gap);
+      out << r[c];
+      if (!right && c + 1 < ncol) pad(out, gap);
+    }
+    out << '\n';
+  };
+  print_row(t.header, true);
+  for (size_t c = 0; c < ncol; c++) {
+    out << (c ? "-+-" : "-") << std::string(width[c], '-');
+  }
+  out << "-\n";
+  for (const auto& r : cells) print_row(r, false);
+  out << '(' << t.rows.size() << (t.rows.size() == 1 ? " row)\n" : " rows)\n");
+}
+
+std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out.push_back(char(c));
+        }
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace silt::cli

@@ -1,0 +1,24 @@
+// Human output for the CLI: aligned text tables (psql style) from text rows. Formatting only.
+#pragma once
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace silt::cli {
+
+struct TextTable {
+  std::vector<std::string> header;
+  std::vector<bool> right_align;  // per column; numbers read best right-aligned
+  std::vector<std::vector<std::optional<std::string>>> rows;
+};
+
+// Prints the table and a "(N rows)" footer. NULL shows as "NULL"; control characters in
+// values are escaped so that one row stays on one line.
+void print_table(std::ostream& out, const TextTable& table);
+
+// JSON string literal (quotes included) with the escapes JSON requires.
+std::string json_string(std::string_view s);
+
+}  // namespace silt::cli

@@ -1,0 +1,179 @@
+// Scan planning. The generated SQL has this shape:
+//   (SELECT <logical columns> FROM read_parquet(getvariable('__silt_files_N'), ...) AS t
+//      [JOIN __silt_parts_N AS p ON p.path = t.filename]              -- partition values
+//      [ANTI JOIN __silt_dv_N AS d ON d.path = t.filename AND d.row = t.file_row_number]
+//    [WHERE <filter>])
+// Partition values and DV rows go in through DuckDB's Appender, so the SQL text stays small
+// however many files the table has.
+#include "scan/delta_scan.h"
+
+#include <algorithm>
+#include <set>
+
+#include "delta/dv/deletion_vector.h"
+#include "delta/schema/partition_value.h"
+#include "delta/schema/read_projection.h"
+#include "delta/schema/schema.h"
+#include "util/path.h"
+#include "util/sql_text.h"
+
+namespace silt::scan {
+namespace {
+
+using delta::AddFile;
+using delta::ColumnMappingMode;
+using delta::StructField;
+
+struct PartitionColumn {
+  const StructField* field;
+  std::string physical;  // key in partitionValues
+};
+
+std::optional<std::string> partition_value(const AddFile& f, const std::string& key) {
+  for (const auto& [k, v] : f.partition_values) {
+    if (k == key) return v;
+  }
+  return std::nullopt;
+}
+
+// Empty relation with the table's columns, for a snapshot without files.
+std::string empty_relation(const delta::StructType& schema) {
+  std::string cols;
+  for (const StructField& f : schema.fields) {
+    cols += (cols.empty() ? "" : ", ") + std::string("CAST(NULL AS ") + delta::duckdb_type(f.type) + ") AS " +
+            quote_ident(f.name);
+  }
+  return "(SELECT " + cols + " WHERE false)";
+}
+
+Status load_partitions(db::Connection& conn, const std::string& table, const std::vector<const AddFile*>& files,
+                       const std::vector<std::string>& paths, const std::vector<PartitionColumn>& parts) {
+  std::string ddl = "CREATE OR REPLACE TEMP TABLE " + table + " (path VARCHAR";
+  for (size_t i = 0; i < parts.size(); i++) ddl += ", p" + std::to_string(i) + " VARCHAR";
+  SILT_TRY(conn.execute(ddl + ")"));
+  SILT_ASSIGN_OR_RETURN(auto app, db::Appender::open(conn, table));
+  for (size_t i = 0; i < files.size(); i++) {
+    app.append(paths[i]);
+    for (const PartitionColumn& pc : parts) {
+      auto v = partition_value(*files[i], pc.physical);
+      // Validates the serialized value against the column type before DuckDB sees it.
+      auto literal = delta::partition_value_sql(v, pc.field->type);
+      if (!literal.ok()) return literal.error().with_context("partition column " + pc.field->name + " of " + files[i]->path);
+      if (v) app.append(*v);
+      else app.append_null();
+    }
+    SILT_TRY(app.end_row());
+  }
+  return app.flush();
+}
+
+Status load_deletion_vectors(db::Connection& conn, const std::string& table, const delta::Snapshot& snap,
+                             const std::vector<const AddFile*>& files, const std::vector<std::string>& paths,
+                             const Storage& storage) {
+  SILT_TRY(conn.execute("CREATE OR REPLACE TEMP TABLE " + table + " (path VARCHAR, row BIGINT)"));
+  SILT_ASSIGN_OR_RETURN(auto app, db::Appender::open(conn, table));
+  for (size_t i = 0; i < files.size(); i++) {
+    if (!files[i]->deletion_vector) continue;
+    auto dv = delta::DeletionVector::load(*files[i]->deletion_vector, snap.table_root(), storage);
+    if (!dv.ok()) return dv.error().with_context("deletion vector of " + files[i]->path);
+    for (uint64_t row : dv->rows()) {
+      app.append(paths[i]);
+      app.append(int64_t(row));
+      SILT_TRY(app.end_row());
+    }
+  }
+  return app.flush();
+}
+
+// Typed value of a partition column from its serialized text (PROTOCOL.md "Partition Value
+// Serialization"): an empty string is null except for string columns; binary is raw bytes.
+Result<std::string> partition_column_expression(const std::string& raw, const delta::DataType& type) {
+  if (type.is(delta::PrimitiveKind::String)) return raw;
+  if (type.is(delta::PrimitiveKind::Binary)) return "encode(" + raw + ")";
+  if (!type.primitive()) return Error(ErrorKind::Unsupported, "partition column of a nested type");
+  return "CAST(NULLIF(" + raw + ", '') AS " + delta::duckdb_type(type) + ")";
+}
+
+// Top-level column names present in at least one of the files.
+Result<std::set<std::string>> parquet_columns(db::Connection& conn, const std::string& var) {
+  SILT_ASSIGN_OR_RETURN(auto r, conn.query("DESCRIBE SELECT * FROM read_parquet(getvariable(" + quote_literal(var) +
+                                           "), union_by_name = true)"));
+  std::set<std::string> out;
+  for (auto& row : r.rows_as_text()) {
+    if (!row.empty() && row[0]) out.insert(*row[0]);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<ScanPlan> plan_scan(db::Connection& conn, const Storage& storage, const delta::Snapshot& snap,
+                           const ScanOptions& options, int scan_id) {
+  SILT_ASSIGN_OR_RETURN(auto schema, delta::parse_schema(snap.metadata().schema_string));
+  SILT_ASSIGN_OR_RETURN(auto mode, delta::column_mapping_mode(snap.metadata().configuration));
+  ScanPlan plan;
+  plan.files_total = snap.files().size();
+
+  std::vector<PartitionColumn> parts;
+  for (const std::string& name : snap.metadata().partition_columns) {
+    const StructField* f = delta::find_field(schema, name);
+    if (!f) return Error(ErrorKind::Corruption, "partition column " + name + " is not in the table schema");
+    SILT_ASSIGN_OR_RETURN(std::string phys, delta::physical_name(*f, mode));
+    parts.push_back({f, std::move(phys)});
+  }
+
+  std::vector<const AddFile*> files;
+  files.reserve(snap.files().size());
+  for (const AddFile& f : snap.files()) files.push_back(&f);
+  plan.files_scanned = files.size();
+  if (files.empty()) {
+    plan.sql = empty_relation(schema);
+    return plan;
+  }
+
+  std::vector<std::string> paths;
+  paths.reserve(files.size());
+  bool any_dv = false;
+  for (const AddFile* f : files) {
+    SILT_ASSIGN_OR_RETURN(std::string p, resolve_log_path(snap.table_root(), f->path));
+    paths.push_back(std::move(p));
+    any_dv |= f->deletion_vector.has_value();
+  }
+
+  std::string id = std::to_string(scan_id);
+  std::string files_table = "__silt_files_" + id;
+  std::string dv_table = "__silt_dv_" + id;
+  std::string var = "__silt_files_" + id;
+  SILT_TRY(load_partitions(conn, files_table, files, paths, parts));
+  SILT_TRY(conn.execute("SET VARIABLE " + var + " = (SELECT list(path ORDER BY rowid) FROM " + files_table + ")"));
+  if (any_dv) SILT_TRY(load_deletion_vectors(conn, dv_table, snap, files, paths, storage));
+
+  auto present = parquet_columns(conn, var);
+  if (!present.ok()) return present.error().with_context("reading data files");
+  std::string cols;
+  for (const StructField& f : schema.fields) {
+    std::string expr;
+    auto part = std::find_if(parts.begin(), parts.end(), [&](const PartitionColumn& pc) { return pc.field == &f; });
+    SILT_ASSIGN_OR_RETURN(std::string phys, delta::physical_name(f, mode));
+    if (part != parts.end()) {
+      SILT_ASSIGN_OR_RETURN(expr, partition_column_expression("p.p" + std::to_string(part - parts.begin()), f.type));
+    } else if (!present->count(phys)) {
+      // Columns added after these files were written read as null (PROTOCOL.md, writer rules).
+      expr = "CAST(NULL AS " + delta::duckdb_type(f.type) + ")";
+    } else {
+      SILT_ASSIGN_OR_RETURN(expr, delta::read_expression(f, mode, "t"));
+    }
+    cols += (cols.empty() ? "" : ", ") + expr + " AS " + quote_ident(f.name);
+  }
+  std::string sql = "(SELECT " + cols + " FROM read_parquet(getvariable(" + quote_literal(var) +
+                    "), union_by_name = true" + (parts.empty() && !any_dv ? "" : ", filename = true") +
+                    (any_dv ? ", file_row_number = true" : "") + ") AS t";
+  if (!parts.empty()) sql += " JOIN " + files_table + " AS p ON p.path = t.filename";
+  if (any_dv) sql += " ANTI JOIN " + dv_table + " AS d ON d.path = t.filename AND d.row = t.file_row_number";
+  sql += ")";
+  if (!options.filter_sql.empty()) sql = "(SELECT * FROM " + sql + " WHERE " + options.filter_sql + ")";
+  plan.sql = std::move(sql);
+  return plan;
+}
+
+}  // namespace silt::scan

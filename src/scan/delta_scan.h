@@ -1,0 +1,33 @@
+// Turns a Snapshot into SQL that DuckDB runs: read_parquet over exactly the live files (passed
+// through a DuckDB variable, not inlined), partition values joined in as typed constants,
+// physical column names mapped to logical ones, and rows deleted by deletion vectors removed
+// by an anti-join on (file, row number). DuckDB's projection and filter pushdown reach
+// read_parquet through the generated subquery. Uses the given connection; one thread at a time.
+#pragma once
+
+#include <string>
+
+#include "delta/snapshot/snapshot.h"
+#include "duckdb/engine.h"
+#include "util/storage.h"
+
+namespace silt::scan {
+
+struct ScanOptions {
+  // Optional SQL predicate over the table's logical columns: files whose partition values or
+  // stats prove no row matches are skipped, and the predicate is applied to the rows.
+  std::string filter_sql;
+};
+
+struct ScanPlan {
+  std::string sql;          // parenthesized subquery
+  size_t files_total = 0;   // live files in the snapshot
+  size_t files_scanned = 0; // after skipping
+};
+
+// Creates the temporary DuckDB objects the scan needs (named with `scan_id`) and returns the
+// plan. NotFound/Corruption errors name the file (missing DV file, bad partition value).
+Result<ScanPlan> plan_scan(db::Connection& conn, const Storage& storage, const delta::Snapshot& snapshot,
+                           const ScanOptions& options, int scan_id);
+
+}  // namespace silt::scan

@@ -1,0 +1,104 @@
+// Session: table access and the delta_scan SQL front end. See session.h.
+#include "scan/session.h"
+
+#include <charconv>
+
+#include "delta/snapshot/commit_timestamps.h"
+#include "scan/delta_scan.h"
+#include "util/path.h"
+#include "util/time.h"
+
+namespace silt {
+
+Session::Session(db::Database db, db::Connection conn, std::unique_ptr<Storage> storage)
+    : db_(std::move(db)), conn_(std::move(conn)), storage_(std::move(storage)) {}
+
+Result<std::unique_ptr<Session>> Session::open() {
+  SILT_ASSIGN_OR_RETURN(auto db, db::Database::open_in_memory());
+  SILT_ASSIGN_OR_RETURN(auto conn, db::Connection::open(db));
+  // Delta timestamps are UTC instants; show and parse them in UTC whatever the machine's zone.
+  SILT_TRY(conn.execute("SET TimeZone = 'UTC'"));
+  return std::unique_ptr<Session>(new Session(std::move(db), std::move(conn), make_local_storage()));
+}
+
+Result<delta::LogListing> Session::list_log(std::string_view table_path) const {
+  SILT_ASSIGN_OR_RETURN(std::string root, normalize_table_root(table_path));
+  return delta::LogListing::list(*storage_, root);
+}
+
+Result<int64_t> Session::resolve_version(const delta::LogListing& listing, const TimeTravel& at) {
+  if (at.version) return *at.version;
+  if (!at.timestamp_ms) return listing.latest_version();
+  // In-commit timestamp settings come from the latest metadata.
+  SILT_ASSIGN_OR_RETURN(auto latest, delta::Snapshot::load(listing, *storage_, conn_, std::nullopt));
+  auto ict = delta::InCommitTimestampConfig::from(latest.metadata());
+  return delta::version_at_timestamp(listing, *storage_, ict, *at.timestamp_ms);
+}
+
+Result<delta::Snapshot> Session::snapshot(std::string_view table_path, const TimeTravel& at) {
+  SILT_ASSIGN_OR_RETURN(auto listing, list_log(table_path));
+  SILT_ASSIGN_OR_RETURN(int64_t version, resolve_version(listing, at));
+  return delta::Snapshot::load(listing, *storage_, conn_, version);
+}
+
+Result<std::string> Session::eval_text(const std::string& expr) {
+  auto value = conn_.scalar("SELECT CAST((" + expr + ") AS VARCHAR)");
+  if (!value.ok()) return value.error().with_context("bad argument " + expr);
+  if (!*value) return Error(ErrorKind::InvalidArgument, "argument is NULL: " + expr);
+  return **value;
+}
+
+Result<std::string> Session::expand_call(const scan::TableFunctionCall& call) {
+  if (call.args.empty() || !call.args[0].name.empty()) {
+    return Error(ErrorKind::InvalidArgument, call.function + "() needs the table path as its first argument");
+  }
+  SILT_ASSIGN_OR_RETURN(std::string path, eval_text(call.args[0].expr));
+  TimeTravel at;
+  scan::ScanOptions options;
+  for (size_t i = 1; i < call.args.size(); i++) {
+    const auto& arg = call.args[i];
+    SILT_ASSIGN_OR_RETURN(std::string value, eval_text(arg.expr));
+    if (arg.name == "version") {
+      int64_t v;
+      auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+      if (ec != std::errc() || p != value.data() + value.size() || v < 0) {
+        return Error(ErrorKind::InvalidArgument, "version must be a non-negative integer, got " + value);
+      }
+      at.version = v;
+    } else if (arg.name == "timestamp") {
+      SILT_ASSIGN_OR_RETURN(int64_t ts, parse_timestamp_ms(value));
+      at.timestamp_ms = ts;
+    } else if (arg.name == "filter") {
+      options.filter_sql = value;
+    } else {
+      return Error(ErrorKind::InvalidArgument, "unknown " + call.function + "() argument '" +
+                                                   (arg.name.empty() ? arg.expr : arg.name) +
+                                                   "' (expected version, timestamp or filter)");
+    }
+  }
+  if (at.version && at.timestamp_ms) {
+    return Error(ErrorKind::InvalidArgument, "give either version or timestamp, not both");
+  }
+  auto snap = snapshot(path, at);
+  if (!snap.ok()) return snap.error();
+  SILT_ASSIGN_OR_RETURN(auto plan, scan::plan_scan(conn_, *storage_, *snap, options, next_scan_id_++));
+  return plan.sql;
+}
+
+Result<std::string> Session::expand_sql(std::string_view statement) {
+  return scan::rewrite_table_functions(statement, {"delta_scan"},
+                                       [this](const scan::TableFunctionCall& c) { return expand_call(c); });
+}
+
+Result<db::QueryResult> Session::run(std::string_view script) {
+  auto statements = scan::split_statements(script);
+  if (statements.empty()) return Error(ErrorKind::InvalidArgument, "no SQL statement given");
+  for (size_t i = 0; i < statements.size(); i++) {
+    SILT_ASSIGN_OR_RETURN(std::string sql, expand_sql(statements[i]));
+    SILT_ASSIGN_OR_RETURN(auto result, conn_.query(sql));
+    if (i + 1 == statements.size()) return result;
+  }
+  return Error(ErrorKind::Internal, "unreachable");
+}
+
+}  // namespace silt

@@ -1,0 +1,55 @@
+// A Session is silt's engine handle: one embedded DuckDB database and connection, local
+// storage, and the SQL front end that expands delta_scan(...) calls into scans of table
+// snapshots. Used by one thread at a time (DuckDB parallelizes each query internally).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "delta/log/log_listing.h"
+#include "delta/snapshot/snapshot.h"
+#include "duckdb/engine.h"
+#include "scan/sql_rewriter.h"
+#include "util/storage.h"
+
+namespace silt {
+
+// Which version of a table to read: the latest, a version, or the state as of a timestamp.
+struct TimeTravel {
+  std::optional<int64_t> version;
+  std::optional<int64_t> timestamp_ms;
+};
+
+class Session {
+ public:
+  static Result<std::unique_ptr<Session>> open();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  Result<delta::LogListing> list_log(std::string_view table_path) const;
+  Result<delta::Snapshot> snapshot(std::string_view table_path, const TimeTravel& at = {});
+  // Version a TimeTravel resolves to for this table.
+  Result<int64_t> resolve_version(const delta::LogListing& listing, const TimeTravel& at);
+
+  // Expands silt's table functions in one statement.
+  Result<std::string> expand_sql(std::string_view statement);
+  // Runs a script (statements separated by ';') and returns the last statement's result.
+  Result<db::QueryResult> run(std::string_view script);
+
+  db::Connection& connection() { return conn_; }
+  const Storage& storage() const { return *storage_; }
+
+ private:
+  Session(db::Database db, db::Connection conn, std::unique_ptr<Storage> storage);
+  Result<std::string> expand_call(const scan::TableFunctionCall& call);
+  Result<std::string> eval_text(const std::string& expr);
+
+  db::Database db_;
+  db::Connection conn_;
+  std::unique_ptr<Storage> storage_;
+  int next_scan_id_ = 0;
+};
+
+}  // namespace silt
