@@ -48,7 +48,10 @@ Status run_describe(Session& session, const DescribeArgs& args) {
     at.timestamp_ms = ts;
   }
   SILT_ASSIGN_OR_RETURN(auto snap, session.snapshot(args.path, at));
-  SILT_ASSIGN_OR_RETURN(auto schema, delta::parse_schema(snap.metadata().schema_string));
+  delta::StructType schema;  // empty until a writer sets one (Delta Live Tables do this)
+  if (!snap.metadata().schema_string.empty()) {
+    SILT_ASSIGN_OR_RETURN(schema, delta::parse_schema(snap.metadata().schema_string));
+  }
   const auto& m = snap.metadata();
   const auto& p = snap.protocol();
   if (args.format == Format::Json) {

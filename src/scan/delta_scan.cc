@@ -94,6 +94,16 @@ Result<std::string> partition_column_expression(const std::string& raw, const de
   return "CAST(NULLIF(" + raw + ", '') AS " + delta::duckdb_type(type) + ")";
 }
 
+// DuckDB's "No files found that match the pattern "X"" means a live file is gone.
+Error data_file_error(const Error& e) {
+  const std::string& m = e.message();
+  auto at = m.find("No files found that match the pattern \"");
+  if (at == std::string::npos) return e.with_context("reading data files");
+  size_t start = at + 39;
+  std::string path = m.substr(start, m.find('"', start) - start);
+  return Error(ErrorKind::NotFound, "data file missing: " + path + " (deleted or vacuumed outside the log?)");
+}
+
 // Top-level column names present in at least one of the files.
 Result<std::set<std::string>> parquet_columns(db::Connection& conn, const std::string& var) {
   SILT_ASSIGN_OR_RETURN(auto r, conn.query("DESCRIBE SELECT * FROM read_parquet(getvariable(" + quote_literal(var) +
@@ -109,7 +119,11 @@ Result<std::set<std::string>> parquet_columns(db::Connection& conn, const std::s
 
 Result<ScanPlan> plan_scan(db::Connection& conn, const Storage& storage, const delta::Snapshot& snap,
                            const ScanOptions& options, int scan_id) {
+  if (snap.metadata().schema_string.empty()) {
+    return Error(ErrorKind::InvalidArgument, "the table has no schema yet at version " + std::to_string(snap.version()));
+  }
   SILT_ASSIGN_OR_RETURN(auto schema, delta::parse_schema(snap.metadata().schema_string));
+  SILT_TRY(delta::check_type_changes(schema));
   SILT_ASSIGN_OR_RETURN(auto mode, delta::column_mapping_mode(snap.metadata().configuration));
   ScanPlan plan;
   plan.files_total = snap.files().size();
@@ -149,7 +163,7 @@ Result<ScanPlan> plan_scan(db::Connection& conn, const Storage& storage, const d
   if (any_dv) SILT_TRY(load_deletion_vectors(conn, dv_table, snap, files, paths, storage));
 
   auto present = parquet_columns(conn, var);
-  if (!present.ok()) return present.error().with_context("reading data files");
+  if (!present.ok()) return data_file_error(present.error());
   std::string cols;
   for (const StructField& f : schema.fields) {
     std::string expr;

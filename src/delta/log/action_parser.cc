@@ -236,7 +236,7 @@ Status parse_metadata(value& v, Metadata& m) {
     }
     return true;
   }));
-  if (m.schema_string.empty()) return bad_json("metaData action without schemaString");
+  // Some writers (Delta Live Tables) create a table before its schema is known.
   return ok_status();
 }
 

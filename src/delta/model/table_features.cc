@@ -55,8 +55,13 @@ TableFeature parse_feature(std::string_view name) {
 
 Status check_readable(const Protocol& p) {
   if (p.min_reader_version < 1 || p.min_reader_version > 3) {
-    return Error(ErrorKind::Unsupported,
-                 "unsupported Delta reader version " + std::to_string(p.min_reader_version) + " (silt reads 1 to 3)");
+    std::string features;
+    for (const std::string& name : p.reader_features.value_or(std::vector<std::string>{})) {
+      if (!feature_info(parse_feature(name)).silt_can_read) features += (features.empty() ? "" : ", ") + name;
+    }
+    return Error(ErrorKind::Unsupported, "unsupported Delta reader version " + std::to_string(p.min_reader_version) +
+                                             " (silt reads 1 to 3)" +
+                                             (features.empty() ? "" : "; unsupported reader feature(s): " + features));
   }
   if (p.min_reader_version < 3) return ok_status();  // version 2 means column mapping, which silt reads
   if (!p.reader_features) {
