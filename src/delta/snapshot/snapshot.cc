@@ -1,12 +1,12 @@
 // Log replay. Files are keyed by their canonical path (relative to the table root, URL-decoded)
 // so that the same file written as "a%20b", "a b" or an absolute file:// URI reconciles as one.
-// Live entries live in a deque (stable addresses) and the index keys are views into them, so
-// replay allocates once per action at most.
+// The index maps a 64-bit hash of the key to the file's slot; a hash match is confirmed by
+// comparing keys, so colliding paths simply probe on. No key strings are stored: replay
+// allocates only what the snapshot keeps.
 #include "delta/snapshot/snapshot.h"
 
-#include <deque>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 #include "delta/log/action_parser.h"
 #include "delta/log/checkpoint_reader.h"
@@ -14,40 +14,98 @@
 #include "util/path.h"
 
 namespace silt::delta {
+namespace {
+
+// Open-addressing map from a 64-bit key hash to a slot, linear probing in one flat array:
+// replay does one lookup per action, and chained buckets cost a cache miss per node.
+class HashSlotMap {
+ public:
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  // Calls `match(slot)` for each slot stored under `hash` until it returns true.
+  template <class Match>
+  std::optional<uint32_t> find(uint64_t hash, Match&& match) const {
+    if (entries_.empty()) return std::nullopt;
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      const Entry& e = entries_[i];
+      if (e.slot == kEmpty) return std::nullopt;
+      if (e.hash == hash && match(e.slot)) return e.slot;
+    }
+  }
+  void insert(uint64_t hash, uint32_t slot) {
+    if ((size_ + 1) * 2 > entries_.size()) grow();
+    size_t i = hash & mask_;
+    while (entries_[i].slot != kEmpty) i = (i + 1) & mask_;
+    entries_[i] = {hash, slot};
+    size_++;
+  }
+  // Removes the entry holding `slot` under `hash` (backward-shift deletion keeps probes short).
+  void erase(uint64_t hash, uint32_t slot) {
+    if (entries_.empty()) return;
+    size_t i = hash & mask_;
+    while (entries_[i].slot != slot) {
+      if (entries_[i].slot == kEmpty) return;
+      i = (i + 1) & mask_;
+    }
+    for (size_t j = (i + 1) & mask_; entries_[j].slot != kEmpty; j = (j + 1) & mask_) {
+      size_t home = entries_[j].hash & mask_;
+      // Move j back into the hole at i if its home is not in (i, j].
+      if (((j - home) & mask_) >= ((j - i) & mask_)) {
+        entries_[i] = entries_[j];
+        i = j;
+      }
+    }
+    entries_[i].slot = kEmpty;
+    size_--;
+  }
+
+ private:
+  struct Entry {
+    uint64_t hash = 0;
+    uint32_t slot = kEmpty;
+  };
+  void grow() {
+    std::vector<Entry> old = std::move(entries_);
+    entries_.assign(old.empty() ? 1024 : old.size() * 2, Entry{});
+    mask_ = entries_.size() - 1;
+    size_ = 0;
+    for (const Entry& e : old) {
+      if (e.slot != kEmpty) insert(e.hash, e.slot);
+    }
+  }
+  std::vector<Entry> entries_;
+  size_t mask_ = 0;
+  size_t size_ = 0;
+};
+
+}  // namespace
 
 class Replay final : public ActionSink {
  public:
   explicit Replay(Snapshot& snap) : snap_(snap), root_prefix_(snap.table_root_ + "/") {}
 
   // Commit boundary: commitInfo is kept only for the snapshot's own version.
-  void begin_commit(bool is_last) {
-    is_last_commit_ = is_last;
-  }
+  void begin_commit(bool is_last) { is_last_commit_ = is_last; }
 
   Status on_add(AddFile& a) override {
-    SILT_ASSIGN_OR_RETURN(std::string_view key, canonical(a.path));
-    LiveFile& entry = live_.emplace_back();
-    entry.add = std::move(a);
-    entry.dv_id = entry.add.deletion_vector ? entry.add.deletion_vector->unique_id() : std::string();
-    if (key.data() == scratch_.data()) key = keys_.emplace_back(scratch_);
-    else key = entry.add.path;
-    auto [it, inserted] = index_.try_emplace(key, &entry);
-    if (!inserted) {
-      it->second->dead = true;
-      // Re-key to the new entry's storage: the old entry's string must not back the key.
-      index_.erase(it);
-      index_.emplace(key, &entry);
+    SILT_ASSIGN_OR_RETURN(std::string_view key, canonical(a.path, scratch_));
+    uint32_t slot = uint32_t(files_.size());
+    std::optional<uint32_t> old = find(key);
+    if (old) {
+      dead_[*old] = true;
+      erase(key, *old);
     }
+    insert(key, slot);  // before the move: key may view a.path
+    files_.push_back(std::move(a));
+    dead_.push_back(false);
     return ok_status();
   }
 
   Status on_remove(RemoveFile& r) override {
-    SILT_ASSIGN_OR_RETURN(std::string_view key, canonical(r.path));
-    auto it = index_.find(key);
-    std::string dv_id = r.deletion_vector ? r.deletion_vector->unique_id() : std::string();
-    if (it != index_.end() && it->second->dv_id == dv_id) {
-      it->second->dead = true;
-      index_.erase(it);
+    SILT_ASSIGN_OR_RETURN(std::string_view key, canonical(r.path, scratch_));
+    std::optional<uint32_t> slot = find(key);
+    if (slot && same_dv(files_[*slot].deletion_vector, r.deletion_vector)) {
+      dead_[*slot] = true;
+      erase(key, *slot);
     }
     snap_.tombstones_.push_back(std::move(r));
     return ok_status();
@@ -88,45 +146,70 @@ class Replay final : public ActionSink {
     if (!have_protocol_) return Error(ErrorKind::Corruption, "no protocol action found in the Delta log");
     if (!have_metadata_) return Error(ErrorKind::Corruption, "no metaData action found in the Delta log");
     SILT_TRY(check_readable(snap_.protocol_));
-    snap_.files_.reserve(index_.size());
-    for (LiveFile& f : live_) {
-      if (!f.dead) snap_.files_.push_back(std::move(f.add));
-    }
     // Tombstones later re-added are not tombstones (the add/remove key sets are disjoint).
+    std::string scratch;
     std::erase_if(snap_.tombstones_, [&](const RemoveFile& r) {
-      auto key = canonical(r.path);
+      auto key = canonical(r.path, scratch);
       if (!key.ok()) return false;
-      auto it = index_.find(*key);
-      return it != index_.end() &&
-             it->second->dv_id == (r.deletion_vector ? r.deletion_vector->unique_id() : std::string());
+      auto slot = find(*key);
+      return slot && same_dv(files_[*slot].deletion_vector, r.deletion_vector);
     });
+    size_t out = 0;
+    for (size_t i = 0; i < files_.size(); i++) {
+      if (dead_[i]) continue;
+      if (out != i) files_[out] = std::move(files_[i]);
+      out++;
+    }
+    files_.resize(out);
+    snap_.files_ = std::move(files_);
     return ok_status();
   }
 
  private:
-  struct LiveFile {
-    AddFile add;
-    std::string dv_id;
-    bool dead = false;
-  };
+  static bool same_dv(const std::optional<DeletionVectorDescriptor>& a,
+                      const std::optional<DeletionVectorDescriptor>& b) {
+    if (a.has_value() != b.has_value()) return false;
+    return !a || (a->storage_type == b->storage_type && a->path_or_inline_dv == b->path_or_inline_dv &&
+                  a->offset == b->offset);
+  }
 
   // The canonical key of a logged path: a view of `raw` when it is already canonical,
-  // otherwise a view of scratch_.
-  Result<std::string_view> canonical(const std::string& raw) {
+  // otherwise a view of `scratch`.
+  Result<std::string_view> canonical(const std::string& raw, std::string& scratch) const {
     bool plain = raw.find_first_of("%:") == std::string::npos && (raw.empty() || raw[0] != '/');
     if (plain) return std::string_view(raw);
-    SILT_ASSIGN_OR_RETURN(scratch_, resolve_log_path(snap_.table_root_, raw));
-    std::string_view s = scratch_;
-    if (s.starts_with(root_prefix_)) s.remove_prefix(root_prefix_.size());
-    scratch_.erase(0, scratch_.size() - s.size());
-    return std::string_view(scratch_);
+    SILT_ASSIGN_OR_RETURN(scratch, resolve_log_path(snap_.table_root_, raw));
+    if (std::string_view(scratch).starts_with(root_prefix_)) scratch.erase(0, root_prefix_.size());
+    return std::string_view(scratch);
   }
+
+  std::string key_of(uint32_t slot) const {
+    std::string scratch;
+    auto key = canonical(files_[slot].path, scratch);
+    return key.ok() ? std::string(*key) : files_[slot].path;
+  }
+
+  bool key_matches(uint32_t slot, std::string_view key) const {
+    const std::string& path = files_[slot].path;
+    return path == key || key_of(slot) == key;
+  }
+
+  static uint64_t hash_of(std::string_view key) { return std::hash<std::string_view>{}(key); }
+
+  std::optional<uint32_t> find(std::string_view key) const {
+    return index_.find(hash_of(key), [&](uint32_t slot) { return key_matches(slot, key); });
+  }
+
+  void insert(std::string_view key, uint32_t slot) { index_.insert(hash_of(key), slot); }
+
+  // REQUIRES: find(key) == slot.
+  void erase(std::string_view key, uint32_t slot) { index_.erase(hash_of(key), slot); }
 
   Snapshot& snap_;
   std::string root_prefix_;
-  std::deque<LiveFile> live_;
-  std::deque<std::string> keys_;  // canonical keys that differ from the logged path
-  std::unordered_map<std::string_view, LiveFile*> index_;
+  std::vector<AddFile> files_;  // every add seen, in log order; dead_ marks replaced/removed ones
+  std::vector<bool> dead_;
+  HashSlotMap index_;
   std::string scratch_;
   bool have_metadata_ = false;
   bool have_protocol_ = false;
