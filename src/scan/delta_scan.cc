@@ -86,10 +86,10 @@ Status load_deletion_vectors(db::Connection& conn, const std::string& table, con
 }
 
 // Typed value of a partition column from its serialized text (PROTOCOL.md "Partition Value
-// Serialization"): an empty string is null except for string columns; binary is raw bytes.
+// Serialization"): an empty string is null for any type; binary is the raw bytes.
 Result<std::string> partition_column_expression(const std::string& raw, const delta::DataType& type) {
-  if (type.is(delta::PrimitiveKind::String)) return raw;
-  if (type.is(delta::PrimitiveKind::Binary)) return "encode(" + raw + ")";
+  if (type.is(delta::PrimitiveKind::String)) return "NULLIF(" + raw + ", '')";
+  if (type.is(delta::PrimitiveKind::Binary)) return "encode(NULLIF(" + raw + ", ''))";
   if (!type.primitive()) return Error(ErrorKind::Unsupported, "partition column of a nested type");
   return "CAST(NULLIF(" + raw + ", '') AS " + delta::duckdb_type(type) + ")";
 }

@@ -399,19 +399,33 @@ Status ActionParser::parse_lines(const std::string& buf, std::string_view source
   return ok_status();
 }
 
-Status ActionParser::parse_one(std::string_view type, std::string_view json, std::string_view source,
-                               ActionSink& sink) {
+template <class Fn>
+Status ActionParser::with_value(std::string_view json, Fn&& fn) {
   scratch_.assign(json);
   scratch_.reserve(json.size() + simdjson::SIMDJSON_PADDING);
   simdjson::padded_string_view view(scratch_.data(), json.size(), scratch_.capacity());
   simdjson::ondemand::document doc;
   value v;
-  if (parser_.iterate(view).get(doc) || doc.get_value().get(v)) {
-    return Error(ErrorKind::Corruption, std::string(source) + ": malformed " + std::string(type) + " row");
-  }
-  Status st = dispatch(type, v, sink);
-  if (!st.ok()) return st.error().with_context(std::string(source));
+  if (parser_.iterate(view).get(doc) || doc.get_value().get(v)) return bad_json("malformed JSON");
+  return fn(v);
+}
+
+Status ActionParser::parse_one(std::string_view type, std::string_view json, std::string_view source,
+                               ActionSink& sink) {
+  Status st = with_value(json, [&](value v) { return dispatch(type, v, sink); });
+  if (!st.ok()) return st.error().with_context(std::string(source) + ": " + std::string(type) + " row");
   return ok_status();
+}
+
+Status ActionParser::parse_add_field(std::string_view field, std::string_view json, AddFile& add) {
+  return with_value(json, [&](value v) -> Status {
+    bool ok = true;
+    if (field == "partitionValues") ok = read(v, add.partition_values);
+    else if (field == "deletionVector") ok = read(v, add.deletion_vector);
+    else if (field == "tags") ok = is_null(v) || read(v, add.tags);
+    if (!ok) return bad_json("bad field '" + std::string(field) + "' in add action");
+    return ok_status();
+  });
 }
 
 }  // namespace silt::delta

@@ -39,9 +39,15 @@ class ActionParser {
   // Parses one action object of a known type ("add", "remove", ...), given as JSON text
   // without padding (it is copied into an internal padded buffer).
   Status parse_one(std::string_view type, std::string_view json, std::string_view source, ActionSink& sink);
+  // Parses the JSON of one nested add field ("partitionValues", "deletionVector" or "tags")
+  // into `add`; for checkpoint rows whose scalar fields are read as columns.
+  Status parse_add_field(std::string_view field, std::string_view json, AddFile& add);
 
  private:
   Status dispatch(std::string_view type, simdjson::ondemand::value value, ActionSink& sink);
+  // Iterates `json` (copied into scratch_ with padding) and hands its root value to fn.
+  template <class Fn>
+  Status with_value(std::string_view json, Fn&& fn);
   simdjson::ondemand::parser parser_;
   simdjson::ondemand::parser nested_parser_;  // commitInfo is walked twice: raw text, then fields
   std::string scratch_;

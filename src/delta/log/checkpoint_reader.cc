@@ -2,6 +2,7 @@
 #include "delta/log/checkpoint_reader.h"
 
 #include <array>
+#include <map>
 #include <set>
 
 #include "util/path.h"
@@ -36,35 +37,114 @@ class SidecarCollector final : public ActionSink {
 
 std::string base_name(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
+// Top-level field names of a DuckDB STRUCT type string: STRUCT(a INT, "b c" MAP(...), ...).
+std::set<std::string> struct_fields(std::string_view type) {
+  std::set<std::string> out;
+  if (!type.starts_with("STRUCT(") || !type.ends_with(")")) return out;
+  std::string_view body = type.substr(7, type.size() - 8);
+  int depth = 0;
+  size_t start = 0;
+  for (size_t i = 0; i <= body.size(); i++) {
+    char c = i < body.size() ? body[i] : ',';
+    if (c == '"') {
+      i = body.find('"', i + 1);
+      if (i == std::string_view::npos) break;
+      continue;
+    }
+    if (c == '(') depth++;
+    if (c == ')') depth--;
+    if (c != ',' || depth != 0) continue;
+    std::string_view item = body.substr(start, i - start);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    if (!item.empty() && item.front() == '"') {
+      out.insert(std::string(item.substr(1, item.find('"', 1) - 1)));
+    } else {
+      out.insert(std::string(item.substr(0, item.find(' '))));
+    }
+    start = i + 1;
+  }
+  return out;
+}
+
+// Adds are most of a checkpoint: their scalar fields are read as columns straight from
+// DuckDB's vectors, and only the nested ones (partition values, DV, tags) go through JSON.
+Status read_add_rows(const std::string& list, const std::set<std::string>& fields, const std::string& source,
+                     db::Connection& conn, ActionParser& parser, ActionSink& sink) {
+  auto has = [&](const char* f) { return fields.count(f) > 0; };
+  if (!has("path")) return Error(ErrorKind::Corruption, source + ": add column without path");
+  auto col = [&](const char* f, const char* type) {
+    return has(f) ? "CAST(add." + quote_ident(f) + " AS " + type + ")" : std::string("NULL::") + type;
+  };
+  auto json = [&](const char* f) { return has(f) ? "to_json(add." + quote_ident(f) + ")" : std::string("NULL"); };
+  std::string stats = has("stats") ? col("stats", "VARCHAR") : json("stats_parsed");
+  std::string sql = "SELECT " + col("path", "VARCHAR") + ", " + col("size", "BIGINT") + ", " +
+                    col("modificationTime", "BIGINT") + ", " + col("dataChange", "BOOLEAN") + ", " + stats + ", " +
+                    json("partitionValues") + ", " + json("deletionVector") + ", " + json("tags") + ", " +
+                    col("baseRowId", "BIGINT") + ", " + col("defaultRowCommitVersion", "BIGINT") + ", " +
+                    col("clusteringProvider", "VARCHAR") + " FROM read_parquet(" + list + ") WHERE add IS NOT NULL";
+  auto result = conn.query(sql);
+  if (!result.ok()) return result.error().with_context("reading " + source);
+  AddFile add;
+  while (auto chunk = result->next_chunk()) {
+    for (idx_t r = 0; r < chunk->size(); r++) {
+      if (chunk->is_null(0, r)) return Error(ErrorKind::Corruption, source + ": add action without path");
+      add = AddFile{};
+      add.path.assign(chunk->str(0, r));
+      if (!chunk->is_null(1, r)) add.size = chunk->i64(1, r);
+      if (!chunk->is_null(2, r)) add.modification_time = chunk->i64(2, r);
+      if (!chunk->is_null(3, r)) add.data_change = chunk->boolean(3, r);
+      if (!chunk->is_null(4, r)) add.stats.assign(chunk->str(4, r));
+      static constexpr const char* kNested[] = {"partitionValues", "deletionVector", "tags"};
+      for (idx_t c = 5; c < 8; c++) {
+        if (chunk->is_null(c, r)) continue;
+        Status st = parser.parse_add_field(kNested[c - 5], chunk->str(c, r), add);
+        if (!st.ok()) return st.error().with_context(source);
+      }
+      if (!chunk->is_null(8, r)) add.base_row_id = chunk->i64(8, r);
+      if (!chunk->is_null(9, r)) add.default_row_commit_version = chunk->i64(9, r);
+      if (!chunk->is_null(10, r)) add.clustering_provider = std::string(chunk->str(10, r));
+      SILT_TRY(sink.on_add(add));
+    }
+  }
+  return ok_status();
+}
+
 Status read_parquet_actions(const std::vector<std::string>& files, db::Connection& conn, ActionParser& parser,
                             ActionSink& sink) {
   std::string list = string_list_literal(files);
+  std::string source = "checkpoint " + base_name(files[0]);
   auto described = conn.query("DESCRIBE SELECT * FROM read_parquet(" + list + ")");
-  if (!described.ok()) return described.error().with_context("reading checkpoint " + base_name(files[0]));
-  std::set<std::string> present;
+  if (!described.ok()) return described.error().with_context("reading " + source);
+  std::map<std::string, std::string> present;  // column -> DuckDB type
   for (auto& row : described->rows_as_text()) {
-    if (!row.empty() && row[0]) present.insert(*row[0]);
+    if (row.size() > 1 && row[0] && row[1]) present[*row[0]] = *row[1];
   }
   std::vector<std::string_view> cols;
   std::string select;
   for (std::string_view c : kActionColumns) {
-    if (!present.count(std::string(c))) continue;
+    if (c == "add" || !present.count(std::string(c))) continue;
     select += (cols.empty() ? "" : ", ") + std::string("to_json(") + quote_ident(c) + ")";
     cols.push_back(c);
   }
-  if (cols.empty()) return Error(ErrorKind::Corruption, "checkpoint has no action columns: " + base_name(files[0]));
-  auto result = conn.query("SELECT " + select + " FROM read_parquet(" + list + ")");
-  if (!result.ok()) return result.error().with_context("reading checkpoint " + base_name(files[0]));
-  std::string source = "checkpoint " + base_name(files[0]);
-  while (auto chunk = result->next_chunk()) {
-    for (idx_t row = 0; row < chunk->size(); row++) {
-      for (idx_t c = 0; c < cols.size(); c++) {
-        if (chunk->is_null(c, row)) continue;
-        SILT_TRY(parser.parse_one(cols[c], chunk->str(c, row), source, sink));
+  if (cols.empty() && !present.count("add")) {
+    return Error(ErrorKind::Corruption, source + " has no action columns");
+  }
+  // Protocol and metadata first: sinks may need them before the files.
+  if (!cols.empty()) {
+    std::string where = present.count("add") ? " WHERE add IS NULL" : "";
+    auto result = conn.query("SELECT " + select + " FROM read_parquet(" + list + ")" + where);
+    if (!result.ok()) return result.error().with_context("reading " + source);
+    while (auto chunk = result->next_chunk()) {
+      for (idx_t row = 0; row < chunk->size(); row++) {
+        for (idx_t c = 0; c < cols.size(); c++) {
+          if (chunk->is_null(c, row)) continue;
+          SILT_TRY(parser.parse_one(cols[c], chunk->str(c, row), source, sink));
+        }
       }
     }
   }
-  return ok_status();
+  if (!present.count("add")) return ok_status();
+  return read_add_rows(list, struct_fields(present["add"]), source, conn, parser, sink);
 }
 
 }  // namespace
