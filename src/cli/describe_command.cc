@@ -47,7 +47,7 @@ Status run_describe(Session& session, const DescribeArgs& args) {
     SILT_ASSIGN_OR_RETURN(int64_t ts, parse_timestamp_ms(*args.timestamp));
     at.timestamp_ms = ts;
   }
-  SILT_ASSIGN_OR_RETURN(auto snap, session.snapshot(args.path, at));
+  SILT_ASSIGN_OR_RETURN(auto snap, session.snapshot(args.path, at, delta::SnapshotOptions{.with_stats = false}));
   delta::StructType schema;  // empty until a writer sets one (Delta Live Tables do this)
   if (!snap.metadata().schema_string.empty()) {
     SILT_ASSIGN_OR_RETURN(schema, delta::parse_schema(snap.metadata().schema_string));

@@ -35,10 +35,11 @@ Result<int64_t> Session::resolve_version(const delta::LogListing& listing, const
   return delta::version_at_timestamp(listing, *storage_, ict, *at.timestamp_ms);
 }
 
-Result<delta::Snapshot> Session::snapshot(std::string_view table_path, const TimeTravel& at) {
+Result<delta::Snapshot> Session::snapshot(std::string_view table_path, const TimeTravel& at,
+                                          const delta::SnapshotOptions& options) {
   SILT_ASSIGN_OR_RETURN(auto listing, list_log(table_path));
   SILT_ASSIGN_OR_RETURN(int64_t version, resolve_version(listing, at));
-  return delta::Snapshot::load(listing, *storage_, conn_, version);
+  return delta::Snapshot::load(listing, *storage_, conn_, version, options);
 }
 
 Result<std::string> Session::eval_text(const std::string& expr) {

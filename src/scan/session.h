@@ -29,7 +29,8 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   Result<delta::LogListing> list_log(std::string_view table_path) const;
-  Result<delta::Snapshot> snapshot(std::string_view table_path, const TimeTravel& at = {});
+  Result<delta::Snapshot> snapshot(std::string_view table_path, const TimeTravel& at = {},
+                                   const delta::SnapshotOptions& options = {});
   // Version a TimeTravel resolves to for this table.
   Result<int64_t> resolve_version(const delta::LogListing& listing, const TimeTravel& at);
 

@@ -159,7 +159,7 @@ Status for_each_field(value& v, std::string_view action, Fn&& fn) {
   return ok_status();
 }
 
-Status parse_add(value& v, AddFile& a) {
+Status parse_add(value& v, AddFile& a, bool keep_stats) {
   a.path.clear();
   a.partition_values.clear();
   a.size = 0;
@@ -178,8 +178,8 @@ Status parse_add(value& v, AddFile& a) {
     if (k == "size") return read(e, a.size);
     if (k == "modificationTime") return read(e, a.modification_time);
     if (k == "dataChange") return read(e, a.data_change);
-    if (k == "stats") return have_stats_json = true, read(e, a.stats);
-    if (k == "stats_parsed") return have_stats_json || read_raw(e, a.stats);
+    if (k == "stats") return have_stats_json = true, !keep_stats || read(e, a.stats);
+    if (k == "stats_parsed") return have_stats_json || !keep_stats || read_raw(e, a.stats);
     if (k == "deletionVector") return read(e, a.deletion_vector);
     if (k == "baseRowId") return read(e, a.base_row_id);
     if (k == "defaultRowCommitVersion") return read(e, a.default_row_commit_version);
@@ -311,7 +311,7 @@ Status parse_checkpoint_metadata(value& v, CheckpointMetadata& c) {
 
 Status ActionParser::dispatch(std::string_view type, value v, ActionSink& sink) {
   if (type == "add") {
-    SILT_TRY(parse_add(v, add_));
+    SILT_TRY(parse_add(v, add_, keep_stats_));
     return sink.on_add(add_);
   }
   if (type == "remove") {

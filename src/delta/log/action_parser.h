@@ -33,6 +33,10 @@ class ActionSink {
 
 class ActionParser {
  public:
+  // When false, add.stats is skipped unread (callers that never look at stats).
+  void set_keep_stats(bool keep) { keep_stats_ = keep; }
+  bool keep_stats() const { return keep_stats_; }
+
   // Parses newline-delimited actions. REQUIRES: `buf` has kReadPadding bytes of spare
   // capacity past its size (Storage::read guarantees it). `source` names the file in errors.
   Status parse_lines(const std::string& buf, std::string_view source, ActionSink& sink);
@@ -51,6 +55,7 @@ class ActionParser {
   simdjson::ondemand::parser parser_;
   simdjson::ondemand::parser nested_parser_;  // commitInfo is walked twice: raw text, then fields
   std::string scratch_;
+  bool keep_stats_ = true;
   AddFile add_;  // reused across actions to avoid reallocating its strings
 };
 

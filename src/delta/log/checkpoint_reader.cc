@@ -76,7 +76,7 @@ Status read_add_rows(const std::string& list, const std::set<std::string>& field
     return has(f) ? "CAST(add." + quote_ident(f) + " AS " + type + ")" : std::string("NULL::") + type;
   };
   auto json = [&](const char* f) { return has(f) ? "to_json(add." + quote_ident(f) + ")" : std::string("NULL"); };
-  std::string stats = has("stats") ? col("stats", "VARCHAR") : json("stats_parsed");
+  std::string stats = !parser.keep_stats() ? "NULL" : has("stats") ? col("stats", "VARCHAR") : json("stats_parsed");
   std::string sql = "SELECT " + col("path", "VARCHAR") + ", " + col("size", "BIGINT") + ", " +
                     col("modificationTime", "BIGINT") + ", " + col("dataChange", "BOOLEAN") + ", " + stats + ", " +
                     json("partitionValues") + ", " + json("deletionVector") + ", " + json("tags") + ", " +

@@ -6,6 +6,7 @@
 #include "delta/snapshot/snapshot.h"
 
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "delta/log/action_parser.h"
@@ -84,9 +85,23 @@ class Replay final : public ActionSink {
   explicit Replay(Snapshot& snap) : snap_(snap), root_prefix_(snap.table_root_ + "/") {}
 
   // Commit boundary: commitInfo is kept only for the snapshot's own version.
-  void begin_commit(bool is_last) { is_last_commit_ = is_last; }
+  Replay(Snapshot& snap, bool with_stats) : Replay(snap) { with_stats_ = with_stats; }
+  void begin_checkpoint() { in_checkpoint_ = true; }
+  void begin_commit(bool is_last) {
+    in_checkpoint_ = false;
+    is_last_commit_ = is_last;
+  }
 
   Status on_add(AddFile& a) override {
+    if (!with_stats_) a.stats.clear();
+    if (in_checkpoint_) {
+      // A checkpoint is already reconciled: its adds are unique and need no index. Commits
+      // after it are matched against them once, in finish().
+      files_.push_back(std::move(a));
+      dead_.push_back(false);
+      checkpoint_files_ = files_.size();
+      return ok_status();
+    }
     SILT_ASSIGN_OR_RETURN(std::string_view key, canonical(a.path, scratch_));
     uint32_t slot = uint32_t(files_.size());
     std::optional<uint32_t> old = find(key);
@@ -101,11 +116,14 @@ class Replay final : public ActionSink {
   }
 
   Status on_remove(RemoveFile& r) override {
-    SILT_ASSIGN_OR_RETURN(std::string_view key, canonical(r.path, scratch_));
-    std::optional<uint32_t> slot = find(key);
-    if (slot && same_dv(files_[*slot].deletion_vector, r.deletion_vector)) {
-      dead_[*slot] = true;
-      erase(key, *slot);
+    if (!in_checkpoint_) {
+      SILT_ASSIGN_OR_RETURN(std::string_view key, canonical(r.path, scratch_));
+      std::optional<uint32_t> slot = find(key);
+      if (slot && same_dv(files_[*slot].deletion_vector, r.deletion_vector)) {
+        dead_[*slot] = true;
+        erase(key, *slot);
+      }
+      commit_removes_++;
     }
     snap_.tombstones_.push_back(std::move(r));
     return ok_status();
@@ -146,7 +164,9 @@ class Replay final : public ActionSink {
     if (!have_protocol_) return Error(ErrorKind::Corruption, "no protocol action found in the Delta log");
     if (!have_metadata_) return Error(ErrorKind::Corruption, "no metaData action found in the Delta log");
     SILT_TRY(check_readable(snap_.protocol_));
+    SILT_TRY(retire_checkpoint_files());
     // Tombstones later re-added are not tombstones (the add/remove key sets are disjoint).
+    // Only adds from commits can re-add: checkpoint adds predate every tombstone.
     std::string scratch;
     std::erase_if(snap_.tombstones_, [&](const RemoveFile& r) {
       auto key = canonical(r.path, scratch);
@@ -166,6 +186,33 @@ class Replay final : public ActionSink {
   }
 
  private:
+  // Marks checkpoint files that commits after the checkpoint replaced (any add of the same
+  // path) or removed (a remove of the same path and DV).
+  Status retire_checkpoint_files() {
+    if (checkpoint_files_ == files_.size() && commit_removes_ == 0) return ok_status();
+    std::string scratch;
+    std::unordered_set<std::string> added, removed;  // canonical path; path + '\n' + DV id
+    for (size_t i = checkpoint_files_; i < files_.size(); i++) {
+      SILT_ASSIGN_OR_RETURN(std::string_view key, canonical(files_[i].path, scratch));
+      added.emplace(key);
+    }
+    const auto& tomb = snap_.tombstones_;
+    for (size_t i = tomb.size() - commit_removes_; i < tomb.size(); i++) {
+      SILT_ASSIGN_OR_RETURN(std::string_view key, canonical(tomb[i].path, scratch));
+      removed.insert(std::string(key) + "\n" + dv_id(tomb[i].deletion_vector));
+    }
+    for (size_t i = 0; i < checkpoint_files_; i++) {
+      SILT_ASSIGN_OR_RETURN(std::string_view key, canonical(files_[i].path, scratch));
+      std::string k(key);
+      if (added.count(k) || removed.count(k + "\n" + dv_id(files_[i].deletion_vector))) dead_[i] = true;
+    }
+    return ok_status();
+  }
+
+  static std::string dv_id(const std::optional<DeletionVectorDescriptor>& dv) {
+    return dv ? dv->unique_id() : std::string();
+  }
+
   static bool same_dv(const std::optional<DeletionVectorDescriptor>& a,
                       const std::optional<DeletionVectorDescriptor>& b) {
     if (a.has_value() != b.has_value()) return false;
@@ -214,18 +261,24 @@ class Replay final : public ActionSink {
   bool have_metadata_ = false;
   bool have_protocol_ = false;
   bool is_last_commit_ = false;
+  bool in_checkpoint_ = false;
+  bool with_stats_ = true;
+  size_t checkpoint_files_ = 0;  // files_[0, checkpoint_files_) came from the checkpoint
+  size_t commit_removes_ = 0;    // the last commit_removes_ tombstones came from commits
 };
 
 Result<Snapshot> Snapshot::load(const LogListing& listing, const Storage& storage, db::Connection& conn,
-                                std::optional<int64_t> version) {
+                                std::optional<int64_t> version, const SnapshotOptions& options) {
   SILT_ASSIGN_OR_RETURN(LogSegment segment, LogSegment::make(listing, version));
   Snapshot snap;
   snap.version_ = segment.version;
   snap.table_root_ = listing.table_root;
   snap.checkpoint_ = segment.checkpoint;
-  Replay replay(snap);
+  Replay replay(snap, options.with_stats);
   ActionParser parser;
+  parser.set_keep_stats(options.with_stats);
   if (segment.checkpoint) {
+    replay.begin_checkpoint();
     SILT_TRY(read_checkpoint(*segment.checkpoint, listing.log_dir, storage, conn, parser, replay));
   }
   for (size_t i = 0; i < segment.commits.size(); i++) {

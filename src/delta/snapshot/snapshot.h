@@ -18,6 +18,12 @@
 
 namespace silt::delta {
 
+struct SnapshotOptions {
+  // Keep each file's stats JSON (for data skipping). Callers that only need the file list,
+  // such as describe, save the memory and time of holding stats for every file.
+  bool with_stats = true;
+};
+
 class Snapshot {
  public:
   // Invariants, checked in load():
@@ -26,7 +32,7 @@ class Snapshot {
   //  3. live files are unique by path, each the newest (path, DV id) reference.
   // `conn` is used to read parquet checkpoints.
   static Result<Snapshot> load(const LogListing& listing, const Storage& storage, db::Connection& conn,
-                               std::optional<int64_t> version);
+                               std::optional<int64_t> version, const SnapshotOptions& options = {});
 
   int64_t version() const { return version_; }
   const std::string& table_root() const { return table_root_; }
