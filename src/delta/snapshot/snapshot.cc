@@ -189,7 +189,7 @@ class Replay final : public ActionSink {
   // Marks checkpoint files that commits after the checkpoint replaced (any add of the same
   // path) or removed (a remove of the same path and DV).
   Status retire_checkpoint_files() {
-    if (checkpoint_files_ == files_.size() && commit_removes_ == 0) return ok_status();
+    if (checkpoint_files_ == 0 || (checkpoint_files_ == files_.size() && commit_removes_ == 0)) return ok_status();
     std::string scratch;
     std::unordered_set<std::string> added, removed;  // canonical path; path + '\n' + DV id
     for (size_t i = checkpoint_files_; i < files_.size(); i++) {
