@@ -210,3 +210,30 @@ TEST_F(LogReplay, InCommitTimestampsWinOverFileTimes) {
 }
 
 }  // namespace
+
+namespace {
+
+// Over 1 MiB of commits takes the multi-threaded parse path; replay order must still hold.
+TEST_F(LogReplay, LargeLogParsedInParallelKeepsCommitOrder) {
+  std::string pad = R"(,"tags":{"pad":")" + std::string(200, 'x') + R"("})";
+  std::vector<std::string> c0 = {TempTable::protocol(), TempTable::metadata()};
+  for (int i = 0; i < 5000; i++) c0.push_back(TempTable::add("f" + std::to_string(i) + ".parquet", pad));
+  t_.commit(0, c0);
+  std::vector<std::string> c1;
+  for (int i = 0; i < 2500; i++) c1.push_back(TempTable::remove("f" + std::to_string(i) + ".parquet"));
+  t_.commit(1, c1);
+  std::vector<std::string> c2 = {TempTable::remove("f4999.parquet")};
+  for (int i = 0; i < 100; i++) c2.push_back(TempTable::add("f" + std::to_string(i) + ".parquet", pad));
+  t_.commit(2, c2);
+  auto s = load();
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  auto paths = live_paths(*s);
+  EXPECT_EQ(paths.size(), 100u + 2499u);
+  EXPECT_TRUE(std::binary_search(paths.begin(), paths.end(), "f0.parquet"));
+  EXPECT_FALSE(std::binary_search(paths.begin(), paths.end(), "f100.parquet"));
+  EXPECT_TRUE(std::binary_search(paths.begin(), paths.end(), "f2500.parquet"));
+  EXPECT_FALSE(std::binary_search(paths.begin(), paths.end(), "f4999.parquet"));
+  EXPECT_EQ(s->tombstones().size(), 2400u + 1u);  // f0..f99 were re-added, so not tombstones
+}
+
+}  // namespace
