@@ -14,6 +14,7 @@
 #include "delta/schema/partition_value.h"
 #include "delta/schema/read_projection.h"
 #include "delta/schema/schema.h"
+#include "scan/file_skipping.h"
 #include "util/path.h"
 #include "util/sql_text.h"
 
@@ -136,9 +137,16 @@ Result<ScanPlan> plan_scan(db::Connection& conn, const Storage& storage, const d
     parts.push_back({f, std::move(phys)});
   }
 
-  std::vector<const AddFile*> files;
-  files.reserve(snap.files().size());
-  for (const AddFile& f : snap.files()) files.push_back(&f);
+  delta::Predicate predicate = options.skip_predicate.value_or(delta::Predicate{});
+  if (!options.filter_sql.empty()) {
+    SILT_ASSIGN_OR_RETURN(auto filter, predicate_from_filter_sql(conn, options.filter_sql));
+    if (filter) {
+      predicate.conjuncts.insert(predicate.conjuncts.end(), filter->conjuncts.begin(), filter->conjuncts.end());
+      predicate.disjunctions.insert(predicate.disjunctions.end(), filter->disjunctions.begin(),
+                                    filter->disjunctions.end());
+    }
+  }
+  SILT_ASSIGN_OR_RETURN(std::vector<const AddFile*> files, files_to_scan(snap, schema, mode, predicate));
   plan.files_scanned = files.size();
   if (files.empty()) {
     plan.sql = empty_relation(schema);

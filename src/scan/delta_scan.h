@@ -8,6 +8,7 @@
 #include <string>
 
 #include "delta/snapshot/snapshot.h"
+#include "delta/stats/skipping.h"
 #include "duckdb/engine.h"
 #include "util/storage.h"
 
@@ -17,6 +18,9 @@ struct ScanOptions {
   // Optional SQL predicate over the table's logical columns: files whose partition values or
   // stats prove no row matches are skipped, and the predicate is applied to the rows.
   std::string filter_sql;
+  // A predicate used only to skip files (the caller applies it to rows itself), e.g. the
+  // WHERE of the statement around delta_scan. Column paths are logical.
+  std::optional<delta::Predicate> skip_predicate;
 };
 
 struct ScanPlan {

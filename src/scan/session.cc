@@ -5,6 +5,7 @@
 
 #include "delta/snapshot/commit_timestamps.h"
 #include "scan/delta_scan.h"
+#include "scan/file_skipping.h"
 #include "util/path.h"
 #include "util/time.h"
 
@@ -49,7 +50,8 @@ Result<std::string> Session::eval_text(const std::string& expr) {
   return **value;
 }
 
-Result<std::string> Session::expand_call(const scan::TableFunctionCall& call) {
+Result<std::string> Session::expand_call(const scan::TableFunctionCall& call,
+                                         const std::optional<delta::Predicate>& where) {
   if (call.args.empty() || !call.args[0].name.empty()) {
     return Error(ErrorKind::InvalidArgument, call.function + "() needs the table path as its first argument");
   }
@@ -80,15 +82,35 @@ Result<std::string> Session::expand_call(const scan::TableFunctionCall& call) {
   if (at.version && at.timestamp_ms) {
     return Error(ErrorKind::InvalidArgument, "give either version or timestamp, not both");
   }
-  auto snap = snapshot(path, at);
-  if (!snap.ok()) return snap.error();
-  SILT_ASSIGN_OR_RETURN(auto plan, scan::plan_scan(conn_, *storage_, *snap, options, next_scan_id_++));
+  options.skip_predicate = where;
+  SILT_ASSIGN_OR_RETURN(auto plan, scan(path, at, options));
   return plan.sql;
 }
 
+Result<scan::ScanPlan> Session::scan(std::string_view table_path, const TimeTravel& at,
+                                     const scan::ScanOptions& options) {
+  delta::SnapshotOptions snapshot_options;
+  snapshot_options.with_stats = !options.filter_sql.empty() || options.skip_predicate;  // only for skipping
+  SILT_ASSIGN_OR_RETURN(auto snap, snapshot(table_path, at, snapshot_options));
+  return scan::plan_scan(conn_, *storage_, snap, options, next_scan_id_++);
+}
+
 Result<std::string> Session::expand_sql(std::string_view statement) {
-  return scan::rewrite_table_functions(statement, {"delta_scan"},
-                                       [this](const scan::TableFunctionCall& c) { return expand_call(c); });
+  static const std::vector<std::string> kFunctions = {"delta_scan"};
+  size_t calls = 0;
+  SILT_TRY(scan::rewrite_table_functions(statement, kFunctions, [&](const scan::TableFunctionCall&) {
+    calls++;
+    return Result<std::string>(std::string());
+  }));
+  // With exactly one scan and a plain WHERE over it, the WHERE also skips files.
+  std::optional<delta::Predicate> where;
+  if (calls == 1) {
+    auto p = scan::predicate_from_single_scan(conn_, statement);
+    if (p.ok()) where = std::move(*p);  // unparsable SQL: DuckDB reports it when it runs
+  }
+  return scan::rewrite_table_functions(statement, kFunctions, [&](const scan::TableFunctionCall& c) {
+    return expand_call(c, where);
+  });
 }
 
 Result<db::QueryResult> Session::run(std::string_view script) {

@@ -11,6 +11,7 @@
 #include "delta/log/log_listing.h"
 #include "delta/snapshot/snapshot.h"
 #include "duckdb/engine.h"
+#include "scan/delta_scan.h"
 #include "scan/sql_rewriter.h"
 #include "util/storage.h"
 
@@ -34,6 +35,11 @@ class Session {
   // Version a TimeTravel resolves to for this table.
   Result<int64_t> resolve_version(const delta::LogListing& listing, const TimeTravel& at);
 
+  // Plans a scan of a table version: the returned SQL is a subquery usable in any statement
+  // on connection(), valid for the life of this Session.
+  Result<scan::ScanPlan> scan(std::string_view table_path, const TimeTravel& at = {},
+                              const scan::ScanOptions& options = {});
+
   // Expands silt's table functions in one statement.
   Result<std::string> expand_sql(std::string_view statement);
   // Runs a script (statements separated by ';') and returns the last statement's result.
@@ -44,7 +50,7 @@ class Session {
 
  private:
   Session(db::Database db, db::Connection conn, std::unique_ptr<Storage> storage);
-  Result<std::string> expand_call(const scan::TableFunctionCall& call);
+  Result<std::string> expand_call(const scan::TableFunctionCall& call, const std::optional<delta::Predicate>& where);
   Result<std::string> eval_text(const std::string& expr);
 
   db::Database db_;
