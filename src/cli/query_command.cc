@@ -28,14 +28,32 @@ bool is_numeric(duckdb_type t) {
   }
 }
 
-void print_result(db::QueryResult& result) {
+void print_result(db::QueryResult& result, const std::vector<bool>& right_align) {
   TextTable t;
   for (idx_t c = 0; c < result.column_count(); c++) {
     t.header.push_back(result.column_name(c));
-    t.right_align.push_back(is_numeric(result.column_type(c)));
+    t.right_align.push_back(c < right_align.size() ? right_align[c] : is_numeric(result.column_type(c)));
   }
   t.rows = result.rows_as_text();
   print_table(std::cout, t);
+}
+
+// A row-returning statement is printed through DuckDB's own VARCHAR casts, which render every
+// type (lists, structs, maps) as DuckDB does; its original column types decide alignment.
+Status print_query(Session& session, const std::string& expanded) {
+  SILT_ASSIGN_OR_RETURN(auto described, session.connection().query("DESCRIBE SELECT * FROM (" + expanded + ")"));
+  std::vector<bool> numeric;
+  for (auto& row : described.rows_as_text()) {
+    std::string type = row.size() > 1 && row[1] ? *row[1] : "";
+    numeric.push_back(type.find('[') == std::string::npos &&
+                      (type.starts_with("DECIMAL") || type == "TINYINT" || type == "SMALLINT" || type == "INTEGER" ||
+                       type == "BIGINT" || type == "HUGEINT" || type == "UTINYINT" || type == "USMALLINT" ||
+                       type == "UINTEGER" || type == "UBIGINT" || type == "UHUGEINT" || type == "FLOAT" ||
+                       type == "DOUBLE"));
+  }
+  SILT_ASSIGN_OR_RETURN(auto result, session.connection().query("SELECT COLUMNS(*)::VARCHAR FROM (" + expanded + ")"));
+  print_result(result, numeric);
+  return ok_status();
 }
 
 const char* copy_options(Format f) {
@@ -95,9 +113,11 @@ Status run_query(Session& session, const QueryArgs& args) {
   for (size_t i = 0; i < statements.size(); i++) {
     SILT_ASSIGN_OR_RETURN(std::string sql, session.expand_sql(statements[i]));
     bool last = i + 1 == statements.size();
-    if (last && args.format != Format::Table && returns_rows(statements[i])) return export_result(session, sql, args);
+    if (last && returns_rows(statements[i])) {
+      return args.format == Format::Table ? print_query(session, sql) : export_result(session, sql, args);
+    }
     SILT_ASSIGN_OR_RETURN(auto result, session.connection().query(sql));
-    if (last && args.format == Format::Table && result.column_count() > 0) print_result(result);
+    if (last && args.format == Format::Table && result.column_count() > 0) print_result(result, {});
   }
   return ok_status();
 }

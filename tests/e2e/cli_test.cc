@@ -163,3 +163,16 @@ TEST_F(Cli, ShellReadsStatementsFromStdin) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(Cli, TableFormatRendersNestedTypesAndStatements) {
+  auto r = silt({"query", "SELECT list(id ORDER BY id) AS ids, {'n': max(name)} AS s FROM " + scan()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, " ids             | s\n-----------------+-----------\n [1, 2, 3, 4, 5] | {'n': n3}\n(1 row)\n");
+  auto d = silt({"query", "DESCRIBE SELECT * FROM " + scan()});
+  ASSERT_EQ(d.code, 0) << d.err;
+  EXPECT_NE(d.out.find(" id          | BIGINT"), std::string::npos) << d.out;
+}
+
+}  // namespace
