@@ -16,6 +16,7 @@ struct QueryArgs {
   std::string sql;
   Format format = Format::Table;
   std::string output;  // file path; "" = stdout
+  bool verbose = false;  // report files scanned per delta_scan on stderr
 };
 
 Status run_query(Session& session, const QueryArgs& args);

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   q->add_option("--format", query.format, "table | csv | json | parquet")
       ->transform(CLI::CheckedTransformer(kFormats, CLI::ignore_case));
   q->add_option("--output,-o", query.output, "write the result to this file instead of stdout");
+  q->add_flag("--verbose,-v", query.verbose, "report on stderr how many files each delta_scan reads");
 
   auto* shell = app.add_subcommand("shell", "interactive SQL shell with delta_scan");
 

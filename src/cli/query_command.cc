@@ -112,6 +112,12 @@ Status run_query(Session& session, const QueryArgs& args) {
   if (statements.empty()) return Error(ErrorKind::InvalidArgument, "no SQL statement given");
   for (size_t i = 0; i < statements.size(); i++) {
     SILT_ASSIGN_OR_RETURN(std::string sql, session.expand_sql(statements[i]));
+    if (args.verbose) {
+      for (const auto& s : session.last_scans()) {
+        std::cerr << "delta_scan " << s.table << " version " << s.version << ": " << s.files_scanned << " of "
+                  << s.files_total << " files\n";
+      }
+    }
     bool last = i + 1 == statements.size();
     if (last && returns_rows(statements[i])) {
       return args.format == Format::Table ? print_query(session, sql) : export_result(session, sql, args);

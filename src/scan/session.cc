@@ -92,11 +92,14 @@ Result<scan::ScanPlan> Session::scan(std::string_view table_path, const TimeTrav
   delta::SnapshotOptions snapshot_options;
   snapshot_options.with_stats = !options.filter_sql.empty() || options.skip_predicate;  // only for skipping
   SILT_ASSIGN_OR_RETURN(auto snap, snapshot(table_path, at, snapshot_options));
-  return scan::plan_scan(conn_, *storage_, snap, options, next_scan_id_++);
+  SILT_ASSIGN_OR_RETURN(auto plan, scan::plan_scan(conn_, *storage_, snap, options, next_scan_id_++));
+  last_scans_.push_back({snap.table_root(), snap.version(), plan.files_total, plan.files_scanned});
+  return plan;
 }
 
 Result<std::string> Session::expand_sql(std::string_view statement) {
   static const std::vector<std::string> kFunctions = {"delta_scan"};
+  last_scans_.clear();
   size_t calls = 0;
   SILT_TRY(scan::rewrite_table_functions(statement, kFunctions, [&](const scan::TableFunctionCall&) {
     calls++;

@@ -45,6 +45,15 @@ class Session {
   // Runs a script (statements separated by ';') and returns the last statement's result.
   Result<db::QueryResult> run(std::string_view script);
 
+  // What the scans of the last expanded statement read: table, files scanned of total.
+  struct ScanReport {
+    std::string table;
+    int64_t version = 0;
+    size_t files_total = 0;
+    size_t files_scanned = 0;
+  };
+  const std::vector<ScanReport>& last_scans() const { return last_scans_; }
+
   db::Connection& connection() { return conn_; }
   const Storage& storage() const { return *storage_; }
 
@@ -57,6 +66,7 @@ class Session {
   db::Connection conn_;
   std::unique_ptr<Storage> storage_;
   int next_scan_id_ = 0;
+  std::vector<ScanReport> last_scans_;
 };
 
 }  // namespace silt
