@@ -6,6 +6,7 @@
 #include "delta/model/table_features.h"
 #include "delta/schema/schema.h"
 #include "ops/history.h"
+#include "util/json_text.h"
 #include "util/time.h"
 
 namespace silt::cli {
@@ -57,16 +58,16 @@ Status run_describe(Session& session, const DescribeArgs& args) {
   if (args.format == Format::Json) {
     std::string cols;
     for (const auto& f : schema.fields) {
-      cols += (cols.empty() ? "" : ",") + std::string("{\"name\":") + json_string(f.name) +
-              ",\"type\":" + json_string(delta::delta_type_name(f.type)) +
+      cols += (cols.empty() ? "" : ",") + std::string("{\"name\":") + json_quote(f.name) +
+              ",\"type\":" + json_quote(delta::delta_type_name(f.type)) +
               ",\"nullable\":" + (f.nullable ? "true" : "false") + "}";
     }
     std::string parts, props, feats;
-    for (const auto& c : m.partition_columns) parts += (parts.empty() ? "" : ",") + json_string(c);
-    for (const auto& [k, v] : m.configuration) props += (props.empty() ? "" : ",") + json_string(k) + ":" + json_string(v);
-    for (const auto& f : features(p)) feats += (feats.empty() ? "" : ",") + json_string(f);
-    std::cout << "{\"path\":" << json_string(snap.table_root()) << ",\"version\":" << snap.version()
-              << ",\"id\":" << json_string(m.id) << ",\"name\":" << (m.name ? json_string(*m.name) : "null")
+    for (const auto& c : m.partition_columns) parts += (parts.empty() ? "" : ",") + json_quote(c);
+    for (const auto& [k, v] : m.configuration) props += (props.empty() ? "" : ",") + json_quote(k) + ":" + json_quote(v);
+    for (const auto& f : features(p)) feats += (feats.empty() ? "" : ",") + json_quote(f);
+    std::cout << "{\"path\":" << json_quote(snap.table_root()) << ",\"version\":" << snap.version()
+              << ",\"id\":" << json_quote(m.id) << ",\"name\":" << (m.name ? json_quote(*m.name) : "null")
               << ",\"numFiles\":" << snap.files().size() << ",\"sizeInBytes\":" << snap.total_size()
               << ",\"minReaderVersion\":" << p.min_reader_version << ",\"minWriterVersion\":" << p.min_writer_version
               << ",\"features\":[" << feats << "],\"partitionColumns\":[" << parts << "],\"properties\":{" << props
@@ -102,7 +103,7 @@ Status run_history(Session& session, const HistoryArgs& args) {
     for (size_t i = 0; i < entries.size(); i++) {
       const auto& e = entries[i];
       std::cout << (i ? ",\n " : "") << "{\"version\":" << e.version << ",\"timestamp\":"
-                << json_string(format_timestamp_ms(e.timestamp_ms)) << ",\"commitInfo\":" << e.commit_info_json << "}";
+                << json_quote(format_timestamp_ms(e.timestamp_ms)) << ",\"commitInfo\":" << e.commit_info_json << "}";
     }
     std::cout << "]\n";
     return ok_status();

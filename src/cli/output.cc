@@ -65,26 +65,4 @@ void print_table(std::ostream& out, const TextTable& t) {
   out << '(' << t.rows.size() << (t.rows.size() == 1 ? " row)\n" : " rows)\n");
 }
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(char(c));
-        }
-    }
-  }
-  return out + "\"";
-}
-
 }  // namespace silt::cli

@@ -18,7 +18,5 @@ struct TextTable {
 // values are escaped so that one row stays on one line.
 void print_table(std::ostream& out, const TextTable& table);
 
-// JSON string literal (quotes included) with the escapes JSON requires.
-std::string json_string(std::string_view s);
 
 }  // namespace silt::cli
