@@ -28,22 +28,23 @@ bool is_numeric(duckdb_type t) {
   }
 }
 
-void print_result(db::QueryResult& result, const std::vector<bool>& right_align) {
+Status print_result(db::QueryResult& result, const std::vector<bool>& right_align) {
   TextTable t;
   for (idx_t c = 0; c < result.column_count(); c++) {
     t.header.push_back(result.column_name(c));
     t.right_align.push_back(c < right_align.size() ? right_align[c] : is_numeric(result.column_type(c)));
   }
-  t.rows = result.rows_as_text();
+  SILT_ASSIGN_OR_RETURN(t.rows, result.rows_as_text());
   print_table(std::cout, t);
+  return ok_status();
 }
 
 // A row-returning statement is printed through DuckDB's own VARCHAR casts, which render every
 // type (lists, structs, maps) as DuckDB does; its original column types decide alignment.
 Status print_query(Session& session, const std::string& expanded) {
-  SILT_ASSIGN_OR_RETURN(auto described, session.connection().query("DESCRIBE SELECT * FROM (" + expanded + ")"));
+  SILT_ASSIGN_OR_RETURN(auto described, session.connection().query_text("DESCRIBE SELECT * FROM (" + expanded + ")"));
   std::vector<bool> numeric;
-  for (auto& row : described.rows_as_text()) {
+  for (auto& row : described) {
     std::string type = row.size() > 1 && row[1] ? *row[1] : "";
     numeric.push_back(type.find('[') == std::string::npos &&
                       (type.starts_with("DECIMAL") || type == "TINYINT" || type == "SMALLINT" || type == "INTEGER" ||
@@ -52,8 +53,7 @@ Status print_query(Session& session, const std::string& expanded) {
                        type == "DOUBLE"));
   }
   SILT_ASSIGN_OR_RETURN(auto result, session.connection().query("SELECT COLUMNS(*)::VARCHAR FROM (" + expanded + ")"));
-  print_result(result, numeric);
-  return ok_status();
+  return print_result(result, numeric);
 }
 
 const char* copy_options(Format f) {
@@ -123,7 +123,7 @@ Status run_query(Session& session, const QueryArgs& args) {
       return args.format == Format::Table ? print_query(session, sql) : export_result(session, sql, args);
     }
     SILT_ASSIGN_OR_RETURN(auto result, session.connection().query(sql));
-    if (last && args.format == Format::Table && result.column_count() > 0) print_result(result, {});
+    if (last && args.format == Format::Table && result.column_count() > 0) SILT_TRY(print_result(result, {}));
   }
   return ok_status();
 }

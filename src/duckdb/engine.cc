@@ -80,9 +80,13 @@ Status Connection::execute(const std::string& sql) {
   return ok_status();
 }
 
+Result<QueryResult::TextRows> Connection::query_text(const std::string& sql) {
+  SILT_ASSIGN_OR_RETURN(auto r, query("SELECT COLUMNS(*)::VARCHAR FROM (" + sql + ")"));
+  return r.rows_as_text();
+}
+
 Result<std::optional<std::string>> Connection::scalar(const std::string& sql) {
-  SILT_ASSIGN_OR_RETURN(auto r, query(sql));
-  auto rows = r.rows_as_text();
+  SILT_ASSIGN_OR_RETURN(auto rows, query_text(sql));
   if (rows.empty() || rows[0].empty()) return Error(ErrorKind::NotFound, "query returned no rows");
   return rows[0][0];
 }
@@ -128,8 +132,8 @@ std::string_view DataChunk::str(idx_t col, idx_t row) const {
   return {duckdb_string_t_data(s), duckdb_string_t_length(*s)};
 }
 
-std::vector<std::vector<std::optional<std::string>>> QueryResult::rows_as_text() {
-  std::vector<std::vector<std::optional<std::string>>> out;
+Result<QueryResult::TextRows> QueryResult::rows_as_text() {
+  TextRows out;
   idx_t ncol = column_count();
   idx_t nrow = duckdb_row_count(handle_.get());
   out.reserve(nrow);
@@ -142,7 +146,11 @@ std::vector<std::vector<std::optional<std::string>>> QueryResult::rows_as_text()
         continue;
       }
       char* v = duckdb_value_varchar(handle_.get(), c, r);
-      row.emplace_back(v ? std::string(v) : std::string());
+      if (!v) {
+        return Error(ErrorKind::Unsupported, "column " + column_name(c) +
+                                                 " has a type that needs a cast to VARCHAR to be read as text");
+      }
+      row.emplace_back(std::string(v));
       duckdb_free(v);
     }
   }

@@ -65,8 +65,11 @@ class QueryResult {
   duckdb_type column_type(idx_t col) const;
   // Next chunk, or nullopt at the end.
   std::optional<DataChunk> next_chunk();
-  // Whole result as text (NULL -> nullopt); for small results and human output.
-  std::vector<std::vector<std::optional<std::string>>> rows_as_text();
+  using TextRows = std::vector<std::vector<std::optional<std::string>>>;
+  // Whole result as text (NULL -> nullopt), for small results. Types the C API cannot render
+  // (nested types, TIMESTAMP WITH TIME ZONE) give Unsupported naming the column: cast them to
+  // VARCHAR in SQL, as Connection::query_text does for every column.
+  Result<TextRows> rows_as_text();
   idx_t rows_changed();
   duckdb_result* raw() { return handle_.get(); }
 
@@ -85,6 +88,8 @@ class Connection {
   Result<QueryResult> query(const std::string& sql);
   // Runs statements for their effect only.
   Status execute(const std::string& sql);
+  // Every column cast to VARCHAR by DuckDB itself, so any type renders as DuckDB prints it.
+  Result<QueryResult::TextRows> query_text(const std::string& sql);
   // First column of the first row as text; NotFound when there are no rows.
   Result<std::optional<std::string>> scalar(const std::string& sql);
   void interrupt();

@@ -107,10 +107,10 @@ Error data_file_error(const Error& e) {
 
 // Top-level column names present in at least one of the files.
 Result<std::set<std::string>> parquet_columns(db::Connection& conn, const std::string& var) {
-  SILT_ASSIGN_OR_RETURN(auto r, conn.query("DESCRIBE SELECT * FROM read_parquet(getvariable(" + quote_literal(var) +
-                                           "), union_by_name = true)"));
+  SILT_ASSIGN_OR_RETURN(auto rows, conn.query_text("DESCRIBE SELECT * FROM read_parquet(getvariable(" +
+                                                   quote_literal(var) + "), union_by_name = true)"));
   std::set<std::string> out;
-  for (auto& row : r.rows_as_text()) {
+  for (auto& row : rows) {
     if (!row.empty() && row[0]) out.insert(*row[0]);
   }
   return out;

@@ -52,7 +52,8 @@ std::string count(silt::Session& s, const std::string& sql) {
   auto r = s.run(sql);
   if (!r.ok()) return "error: " + r.error().message();
   auto rows = r->rows_as_text();
-  return rows.at(0).at(0).value_or("NULL");
+  if (!rows.ok()) return "error: " + rows.error().message();
+  return rows->at(0).at(0).value_or("NULL");
 }
 
 TEST_F(Api, FilterSkipsFilesByStatsAndPartitions) {
@@ -73,7 +74,7 @@ TEST_F(Api, FilterSkipsFilesByStatsAndPartitions) {
     EXPECT_EQ(plan->files_scanned, c.files) << c.filter;
     auto rows = session_->connection().query("SELECT count(*) FROM " + plan->sql);
     ASSERT_TRUE(rows.ok()) << rows.error().message();
-    EXPECT_EQ(rows->rows_as_text()[0][0], c.rows) << c.filter;
+    EXPECT_EQ(rows->rows_as_text().value()[0][0], c.rows) << c.filter;
   }
 }
 
@@ -92,6 +93,18 @@ TEST_F(Api, WhereOfASingleScanSkipsFiles) {
             "5");
   ASSERT_EQ(session_->last_scans().size(), 2u);
   EXPECT_EQ(session_->last_scans()[0].files_scanned, 3u);
+}
+
+TEST_F(Api, TextOfEveryTypeIsExactOrAnExplicitError) {
+  auto r = session_->connection().query("SELECT [1, 2] AS l, TIMESTAMPTZ '2024-01-01 10:00:00' AS t");
+  ASSERT_TRUE(r.ok());
+  auto text = r->rows_as_text();
+  ASSERT_FALSE(text.ok()) << "nested values must not come back blank";
+  EXPECT_EQ(text.error().kind(), silt::ErrorKind::Unsupported);
+  auto cast = session_->connection().query_text("SELECT [1, 2] AS l, TIMESTAMPTZ '2024-01-01 10:00:00' AS t");
+  ASSERT_TRUE(cast.ok()) << cast.error().message();
+  EXPECT_EQ((*cast)[0][0], "[1, 2]");
+  EXPECT_EQ((*cast)[0][1], "2024-01-01 10:00:00+00");
 }
 
 TEST_F(Api, HistoryAndTimeTravelErrors) {

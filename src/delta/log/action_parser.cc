@@ -399,6 +399,26 @@ Status ActionParser::parse_lines(const std::string& buf, std::string_view source
   return ok_status();
 }
 
+Status ActionCollector::replay_into(ActionSink& sink) {
+  for (Action& a : actions) {
+    SILT_TRY(std::visit(
+        [&](auto& x) -> Status {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, AddFile>) return sink.on_add(x);
+          else if constexpr (std::is_same_v<T, RemoveFile>) return sink.on_remove(x);
+          else if constexpr (std::is_same_v<T, AddCdcFile>) return sink.on_cdc(x);
+          else if constexpr (std::is_same_v<T, Metadata>) return sink.on_metadata(x);
+          else if constexpr (std::is_same_v<T, Protocol>) return sink.on_protocol(x);
+          else if constexpr (std::is_same_v<T, Txn>) return sink.on_txn(x);
+          else if constexpr (std::is_same_v<T, DomainMetadata>) return sink.on_domain_metadata(x);
+          else return sink.on_commit_info(x);
+        },
+        a));
+  }
+  actions.clear();
+  return ok_status();
+}
+
 template <class Fn>
 Status ActionParser::with_value(std::string_view json, Fn&& fn) {
   scratch_.assign(json);

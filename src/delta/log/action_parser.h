@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "delta/model/actions.h"
 #include "util/result.h"
@@ -29,6 +30,30 @@ class ActionSink {
   virtual Status on_commit_info(CommitInfo&) { return ok_status(); }
   virtual Status on_sidecar(Sidecar&) { return ok_status(); }
   virtual Status on_checkpoint_metadata(CheckpointMetadata&) { return ok_status(); }
+};
+
+// Keeps every action, in order, for callers that look at a whole commit (conflict checks,
+// parsing ahead of replay).
+class ActionCollector final : public ActionSink {
+ public:
+  std::vector<Action> actions;
+  Status on_add(AddFile& a) override { return push(a); }
+  Status on_remove(RemoveFile& r) override { return push(r); }
+  Status on_cdc(AddCdcFile& c) override { return push(c); }
+  Status on_metadata(Metadata& m) override { return push(m); }
+  Status on_protocol(Protocol& p) override { return push(p); }
+  Status on_txn(Txn& t) override { return push(t); }
+  Status on_domain_metadata(DomainMetadata& d) override { return push(d); }
+  Status on_commit_info(CommitInfo& c) override { return push(c); }
+  // Hands every action to `sink` in order, moving them out.
+  Status replay_into(ActionSink& sink);
+
+ private:
+  template <class T>
+  Status push(T& x) {
+    actions.emplace_back(std::move(x));
+    return ok_status();
+  }
 };
 
 class ActionParser {

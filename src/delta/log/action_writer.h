@@ -10,8 +10,6 @@
 
 namespace silt::delta {
 
-using Action = std::variant<AddFile, RemoveFile, AddCdcFile, Metadata, Protocol, Txn, DomainMetadata, CommitInfo>;
-
 // One action as a single JSON line, without the newline. CommitInfo is written from raw_json.
 std::string action_json(const Action& action);
 // A whole commit file: one line per action, each ending in '\n'.

@@ -113,10 +113,10 @@ Status read_parquet_actions(const std::vector<std::string>& files, db::Connectio
                             ActionSink& sink) {
   std::string list = string_list_literal(files);
   std::string source = "checkpoint " + base_name(files[0]);
-  auto described = conn.query("DESCRIBE SELECT * FROM read_parquet(" + list + ")");
+  auto described = conn.query_text("DESCRIBE SELECT * FROM read_parquet(" + list + ")");
   if (!described.ok()) return described.error().with_context("reading " + source);
   std::map<std::string, std::string> present;  // column -> DuckDB type
-  for (auto& row : described->rows_as_text()) {
+  for (auto& row : *described) {
     if (row.size() > 1 && row[0] && row[1]) present[*row[0]] = *row[1];
   }
   std::vector<std::string_view> cols;

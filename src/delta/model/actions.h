@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace silt::delta {
@@ -117,5 +118,8 @@ struct Sidecar {
 struct CheckpointMetadata {
   int64_t version = 0;
 };
+
+// Any action of a commit, in file order.
+using Action = std::variant<AddFile, RemoveFile, AddCdcFile, Metadata, Protocol, Txn, DomainMetadata, CommitInfo>;
 
 }  // namespace silt::delta

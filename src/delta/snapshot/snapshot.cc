@@ -8,7 +8,6 @@
 #include <atomic>
 #include <string_view>
 #include <thread>
-#include <variant>
 #include <unordered_set>
 #include <vector>
 
@@ -278,51 +277,11 @@ class Replay final : public ActionSink {
 
 namespace {
 
-// One commit's actions in file order, parsed ahead of replay on a worker thread.
-class ActionBuffer final : public ActionSink {
- public:
-  using Action = std::variant<AddFile, RemoveFile, Metadata, Protocol, Txn, DomainMetadata, CommitInfo>;
-  Status on_add(AddFile& a) override { return push(a); }
-  Status on_remove(RemoveFile& r) override { return push(r); }
-  Status on_metadata(Metadata& m) override { return push(m); }
-  Status on_protocol(Protocol& p) override { return push(p); }
-  Status on_txn(Txn& t) override { return push(t); }
-  Status on_domain_metadata(DomainMetadata& d) override { return push(d); }
-  Status on_commit_info(CommitInfo& c) override { return push(c); }
-
-  Status replay_into(ActionSink& sink) {
-    for (Action& a : actions_) {
-      SILT_TRY(std::visit(
-          [&](auto& x) -> Status {
-            using T = std::decay_t<decltype(x)>;
-            if constexpr (std::is_same_v<T, AddFile>) return sink.on_add(x);
-            else if constexpr (std::is_same_v<T, RemoveFile>) return sink.on_remove(x);
-            else if constexpr (std::is_same_v<T, Metadata>) return sink.on_metadata(x);
-            else if constexpr (std::is_same_v<T, Protocol>) return sink.on_protocol(x);
-            else if constexpr (std::is_same_v<T, Txn>) return sink.on_txn(x);
-            else if constexpr (std::is_same_v<T, DomainMetadata>) return sink.on_domain_metadata(x);
-            else return sink.on_commit_info(x);
-          },
-          a));
-    }
-    actions_.clear();
-    return ok_status();
-  }
-
- private:
-  template <class T>
-  Status push(T& x) {
-    actions_.emplace_back(std::move(x));
-    return ok_status();
-  }
-  std::vector<Action> actions_;
-};
-
 // Parses every commit file on up to `threads` threads (this one included), then replays them
 // in version order. Parsing dominates replay, so this is where a second core pays off.
 Status replay_commits_parallel(const std::vector<CommitFile>& commits, const Storage& storage, bool keep_stats,
                                unsigned threads, Replay& replay) {
-  std::vector<ActionBuffer> buffers(commits.size());
+  std::vector<ActionCollector> buffers(commits.size());
   std::vector<Status> results(commits.size());
   std::atomic<size_t> next{0};
   auto work = [&] {
