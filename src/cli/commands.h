@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "ops/write.h"
 #include "scan/session.h"
 
 namespace silt::cli {
@@ -36,5 +37,20 @@ struct DescribeArgs {
   std::optional<std::string> timestamp;
 };
 Status run_describe(Session& session, const DescribeArgs& args);
+
+struct WriteArgs {
+  std::string path;
+  std::string sql;
+  std::string file;
+  ops::WriteOptions options;
+};
+Status run_write(Session& session, const WriteArgs& args);
+
+struct CreateArgs {
+  std::string path;
+  std::string columns;  // DuckDB column definitions
+  ops::WriteOptions options;
+};
+Status run_create(Session& session, const CreateArgs& args);
 
 }  // namespace silt::cli

@@ -52,6 +52,32 @@ int main(int argc, char** argv) {
   auto* dv = d->add_option("--version", describe.version, "describe this version");
   d->add_option("--timestamp", describe.timestamp, "describe the version as of this time (UTC)")->excludes(dv);
 
+  silt::cli::WriteArgs write;
+  std::string write_mode = "append", schema_mode = "strict", partition_by;
+  std::vector<std::string> no_stats;
+  auto* w = app.add_subcommand("write", "write query results or a data file to a Delta table (created if missing)");
+  w->add_option("path", write.path, "table path")->required();
+  auto* w_sql = w->add_option("--sql", write.sql, "SELECT whose rows are written (may use delta_scan)");
+  w->add_option("--file", write.file, "a .parquet, .csv or .json file (globs allowed)")->excludes(w_sql);
+  w->add_option("--mode", write_mode, "append | overwrite")->check(CLI::IsMember({"append", "overwrite"}));
+  w->add_option("--partition-by", partition_by, "comma-separated partition columns (new tables)");
+  w->add_option("--schema-mode", schema_mode, "strict | merge | overwrite")
+      ->check(CLI::IsMember({"strict", "merge", "overwrite"}));
+  w->add_option("--replace-where", write.options.replace_where, "with --mode overwrite: replace only matching rows");
+  w->add_option("--app-id", write.options.app_id, "idempotent writes: application id");
+  w->add_option("--app-version", write.options.app_version, "idempotent writes: version within the application");
+  w->add_option("--target-file-size", write.options.target_file_size, "bytes per data file (default 128 MiB)");
+  w->add_option("--compression", write.options.compression, "zstd | snappy")->check(CLI::IsMember({"zstd", "snappy"}));
+  w->add_option("--no-stats", no_stats, "columns never recorded in file statistics (PII)")->delimiter(',');
+
+  silt::cli::CreateArgs create;
+  std::vector<std::string> properties;
+  auto* c = app.add_subcommand("create", "create an empty Delta table");
+  c->add_option("path", create.path, "table path")->required();
+  c->add_option("--schema", create.columns, "columns, e.g. \"id BIGINT, name VARCHAR, day DATE\"")->required();
+  c->add_option("--partition-by", partition_by, "comma-separated partition columns");
+  c->add_option("--property", properties, "table property key=value (repeatable)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -69,6 +95,38 @@ int main(int argc, char** argv) {
   if (*q) return report(silt::cli::run_query(s, query));
   if (*h) return report(silt::cli::run_history(s, history));
   if (*d) return report(silt::cli::run_describe(s, describe));
+  auto split = [](const std::string& text) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (!text.empty() && start <= text.size()) {
+      size_t comma = text.find(',', start);
+      std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      item.erase(0, item.find_first_not_of(' '));
+      item.erase(item.find_last_not_of(' ') + 1);
+      if (!item.empty()) out.push_back(item);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    return out;
+  };
+  if (*w) {
+    write.options.mode = write_mode == "overwrite" ? silt::ops::WriteMode::Overwrite : silt::ops::WriteMode::Append;
+    write.options.schema_mode = schema_mode == "merge"       ? silt::ops::SchemaMode::Merge
+                                : schema_mode == "overwrite" ? silt::ops::SchemaMode::Overwrite
+                                                             : silt::ops::SchemaMode::Strict;
+    write.options.partition_by = split(partition_by);
+    write.options.no_stats_columns = {no_stats.begin(), no_stats.end()};
+    return report(silt::cli::run_write(s, write));
+  }
+  if (*c) {
+    create.options.partition_by = split(partition_by);
+    for (const auto& p : properties) {
+      auto eq = p.find('=');
+      if (eq == std::string::npos) return report(silt::Error(silt::ErrorKind::InvalidArgument, "--property needs key=value: " + p));
+      create.options.properties[p.substr(0, eq)] = p.substr(eq + 1);
+    }
+    return report(silt::cli::run_create(s, create));
+  }
   (void)shell;
   return report(silt::cli::run_shell(s));
 }

@@ -147,6 +147,9 @@ Result<ScanPlan> plan_scan(db::Connection& conn, const Storage& storage, const d
     }
   }
   SILT_ASSIGN_OR_RETURN(std::vector<const AddFile*> files, files_to_scan(snap, schema, mode, predicate));
+  if (options.only_paths) {
+    std::erase_if(files, [&](const AddFile* f) { return !options.only_paths->count(f->path); });
+  }
   plan.files_scanned = files.size();
   if (files.empty()) {
     plan.sql = empty_relation(schema);

@@ -5,6 +5,8 @@
 // read_parquet through the generated subquery. Uses the given connection; one thread at a time.
 #pragma once
 
+#include <optional>
+#include <set>
 #include <string>
 
 #include "delta/snapshot/snapshot.h"
@@ -21,6 +23,8 @@ struct ScanOptions {
   // A predicate used only to skip files (the caller applies it to rows itself), e.g. the
   // WHERE of the statement around delta_scan. Column paths are logical.
   std::optional<delta::Predicate> skip_predicate;
+  // When set, only these files (paths as logged) are read; for rewriting chosen files.
+  std::optional<std::set<std::string>> only_paths;
 };
 
 struct ScanPlan {

@@ -55,7 +55,7 @@ class Session {
   const std::vector<ScanReport>& last_scans() const { return last_scans_; }
 
   db::Connection& connection() { return conn_; }
-  const Storage& storage() const { return *storage_; }
+  Storage& storage() const { return *storage_; }
 
  private:
   Session(db::Database db, db::Connection conn, std::unique_ptr<Storage> storage);

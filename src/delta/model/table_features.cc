@@ -78,6 +78,55 @@ Status check_readable(const Protocol& p) {
   return ok_status();
 }
 
+namespace {
+
+// Writer features whose rules silt's writer keeps (the rest are refused by name).
+bool silt_can_write(TableFeature f) {
+  switch (f) {
+    case F::AppendOnly: case F::Invariants: case F::ChangeDataFeed: case F::ColumnMapping:
+    case F::DeletionVectors: case F::TimestampNtz: case F::DomainMetadata: case F::VacuumProtocolCheck:
+    case F::TypeWidening: case F::TypeWideningPreview:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+Status check_writable(const Protocol& p, const Metadata& m) {
+  SILT_TRY(check_readable(p));
+  if (p.min_writer_version > 7) {
+    return Error(ErrorKind::Unsupported, "unsupported Delta writer version " + std::to_string(p.min_writer_version));
+  }
+  if (p.min_writer_version == 7) {
+    std::string missing;
+    for (const std::string& name : p.writer_features.value_or(std::vector<std::string>{})) {
+      if (!silt_can_write(parse_feature(name))) missing += (missing.empty() ? "" : ", ") + name;
+    }
+    if (!missing.empty()) {
+      return Error(ErrorKind::Unsupported, "silt cannot write tables with writer feature(s): " + missing);
+    }
+  } else if (p.min_writer_version == 6) {
+    return Error(ErrorKind::Unsupported, "silt cannot write tables at writer version 6 (identity columns)");
+  }
+  for (const auto& [key, value] : m.configuration) {
+    if (key.rfind("delta.constraints.", 0) == 0) {
+      return Error(ErrorKind::Unsupported, "silt cannot write tables with CHECK constraints (" + key + ")");
+    }
+  }
+  if (m.schema_string.find("delta.invariants") != std::string::npos) {
+    return Error(ErrorKind::Unsupported, "silt cannot write tables with column invariants");
+  }
+  if (m.schema_string.find("delta.generationExpression") != std::string::npos) {
+    return Error(ErrorKind::Unsupported, "silt cannot write tables with generated columns");
+  }
+  if (m.schema_string.find("delta.identity.") != std::string::npos) {
+    return Error(ErrorKind::Unsupported, "silt cannot write tables with identity columns");
+  }
+  return ok_status();
+}
+
 bool protocol_has_feature(const Protocol& p, TableFeature feature) {
   std::string_view name = feature_info(feature).name;
   for (const auto* list : {&p.reader_features, &p.writer_features}) {

@@ -31,6 +31,10 @@ TableFeature parse_feature(std::string_view name);
 // OK when silt can read a table with this protocol; otherwise Unsupported naming the
 // feature(s) or reader version it lacks.
 Status check_readable(const Protocol& protocol);
+// OK when silt may write to a table with this protocol and metadata; otherwise Unsupported
+// naming what silt's writer lacks (e.g. a writer feature, CHECK constraints, invariants).
+Status check_writable(const Protocol& protocol, const Metadata& metadata);
+
 // Whether the protocol lists `feature` among reader features (version 3) or writer features (7).
 bool protocol_has_feature(const Protocol& protocol, TableFeature feature);
 
