@@ -10,6 +10,7 @@
 #include "delta/txn/transaction.h"
 #include "ops/data_writer.h"
 #include "scan/file_skipping.h"
+#include "util/fault_injection.h"
 #include "util/json_text.h"
 #include "util/path.h"
 #include "util/sql_text.h"
@@ -372,6 +373,7 @@ static Result<WriteResult> write_impl(Session& session, std::string_view path, c
   if (auto it = config.find("delta.dataSkippingNumIndexedCols"); it != config.end()) {
     data_options.num_indexed_cols = std::atoi(it->second.c_str());
   }
+  crash_point("before_data");
   if (plan.table && options.mode == WriteMode::Overwrite) {
     SILT_TRY(plan_removes(session, options, root, plan, data_options));
   }
@@ -384,6 +386,7 @@ static Result<WriteResult> write_impl(Session& session, std::string_view path, c
     result.bytes_added += f.size;
   }
   plan.adds.insert(plan.adds.end(), written.begin(), written.end());
+  crash_point("before_commit");
 
   delta::Transaction txn(root, plan.table ? plan.table->version() : -1, plan.schema, plan.mapping);
   if (plan.new_protocol) txn.add_action(*plan.new_protocol);

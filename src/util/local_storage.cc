@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <random>
 
+#include "util/fault_injection.h"
 #include "util/storage.h"
 
 namespace silt {
@@ -153,6 +154,7 @@ class LocalStorage final : public Storage {
     SILT_TRY(make_parent_dirs(path));
     std::string tmp = temp_name(path);
     SILT_TRY(write_synced(tmp, data));
+    crash_point("mid_publish");  // the temp file exists, the version does not
     int rc = ::link(tmp.c_str(), path.c_str());
     int e = errno;
     ::unlink(tmp.c_str());

@@ -8,43 +8,17 @@
 #include <cstdio>
 #include <fstream>
 
+#include "../support/cli_runner.h"
 #include "../support/temp_table.h"
 #include "duckdb/engine.h"
 
+using silt::testing::Run;
+using silt::testing::run_silt;
 using silt::testing::TempTable;
 
 namespace {
 
-struct Run {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-// Runs silt with arguments (and optional stdin text), capturing stdout and stderr.
-Run silt(const std::vector<std::string>& args, const std::string& input = "") {
-  TempTable scratch;
-  std::string cmd = SILT_BINARY;
-  for (const auto& a : args) cmd += " " + shell_quote(a);
-  std::string in = scratch.root() + "/in", out = scratch.root() + "/out", err = scratch.root() + "/err";
-  std::ofstream(in) << input;
-  cmd += " <" + in + " >" + out + " 2>" + err;
-  Run r;
-  int status = std::system(cmd.c_str());
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  auto slurp = [](const std::string& p) {
-    std::ifstream f(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(f), {});
-  };
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
+Run silt(const std::vector<std::string>& args, const std::string& input = "") { return run_silt(args, input); }
 
 // A two-version table: v0 ids 1..3, v1 appends ids 4..5 with a NULL and an empty string name.
 class Cli : public ::testing::Test {
