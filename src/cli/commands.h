@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "ops/checkpoint.h"
+#include "ops/vacuum.h"
 #include "ops/write.h"
 #include "scan/session.h"
 
@@ -52,5 +54,13 @@ struct CreateArgs {
   ops::WriteOptions options;
 };
 Status run_create(Session& session, const CreateArgs& args);
+
+Status run_checkpoint(Session& session, const std::string& path);
+
+struct VacuumArgs {
+  std::string path;
+  ops::VacuumOptions options;
+};
+Status run_vacuum(Session& session, const VacuumArgs& args);
 
 }  // namespace silt::cli

@@ -78,6 +78,18 @@ int main(int argc, char** argv) {
   c->add_option("--partition-by", partition_by, "comma-separated partition columns");
   c->add_option("--property", properties, "table property key=value (repeatable)");
 
+  std::string checkpoint_path;
+  auto* cp = app.add_subcommand("checkpoint", "write a checkpoint of the latest version and clean up expired logs");
+  cp->add_option("path", checkpoint_path, "table path")->required();
+
+  silt::cli::VacuumArgs vacuum;
+  auto* v = app.add_subcommand("vacuum", "delete data files no retained version needs");
+  v->add_option("path", vacuum.path, "table path")->required();
+  v->add_option("--retain-hours", vacuum.options.retain_hours,
+                "keep files needed by versions this recent (default: the table's retention, 168 h)");
+  v->add_flag("--dry-run", vacuum.options.dry_run, "list what would be deleted, delete nothing");
+  v->add_flag("--force", vacuum.options.force, "allow a retention below the table's");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -118,6 +130,8 @@ int main(int argc, char** argv) {
     write.options.no_stats_columns = {no_stats.begin(), no_stats.end()};
     return report(silt::cli::run_write(s, write));
   }
+  if (*cp) return report(silt::cli::run_checkpoint(s, checkpoint_path));
+  if (*v) return report(silt::cli::run_vacuum(s, vacuum));
   if (*c) {
     create.options.partition_by = split(partition_by);
     for (const auto& p : properties) {

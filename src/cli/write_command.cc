@@ -16,7 +16,9 @@ void report(const std::string& path, const ops::WriteResult& r) {
             << r.rows_added << " row(s) added";
   if (r.files_removed) std::cout << ", " << r.files_removed << " file(s) removed";
   if (r.attempts > 1) std::cout << " (after " << r.attempts - 1 << " concurrent commit(s))";
+  if (r.checkpointed) std::cout << "; checkpoint written";
   std::cout << "\n";
+  if (!r.checkpoint_warning.empty()) std::cerr << "warning: checkpoint not written: " << r.checkpoint_warning << "\n";
 }
 
 }  // namespace
@@ -29,6 +31,27 @@ Status run_write(Session& session, const WriteArgs& args) {
   }
   SILT_ASSIGN_OR_RETURN(auto result, ops::write_table(session, args.path, source, args.options));
   report(args.path, result);
+  return ok_status();
+}
+
+Status run_checkpoint(Session& session, const std::string& path) {
+  SILT_ASSIGN_OR_RETURN(auto r, ops::checkpoint_table(session, path));
+  if (r.summary.written) {
+    std::cout << "checkpoint written at version " << r.summary.version << ": " << r.summary.num_of_add_files
+              << " file(s), " << r.summary.size_in_bytes << " bytes";
+  } else {
+    std::cout << "version " << r.summary.version << " already has a checkpoint";
+  }
+  if (r.log_files_deleted) std::cout << "; " << r.log_files_deleted << " expired log file(s) deleted";
+  std::cout << "\n";
+  return ok_status();
+}
+
+Status run_vacuum(Session& session, const VacuumArgs& args) {
+  SILT_ASSIGN_OR_RETURN(auto r, ops::vacuum(session, args.path, args.options));
+  for (const auto& f : r.files) std::cout << (r.dry_run ? "would delete " : "deleted ") << f << "\n";
+  std::cout << (r.dry_run ? "dry run: " : "") << r.files.size() << " file(s), " << r.bytes << " bytes"
+            << (r.dry_run ? " would be deleted" : " deleted") << "\n";
   return ok_status();
 }
 

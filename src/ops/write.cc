@@ -8,6 +8,7 @@
 
 #include "delta/model/table_features.h"
 #include "delta/txn/transaction.h"
+#include "ops/checkpoint.h"
 #include "ops/data_writer.h"
 #include "scan/file_skipping.h"
 #include "util/fault_injection.h"
@@ -430,6 +431,12 @@ static Result<WriteResult> write_impl(Session& session, std::string_view path, c
   }
   result.version = committed->version;
   result.attempts = committed->attempts;
+  const delta::Metadata& meta = plan.new_metadata ? *plan.new_metadata : plan.table->metadata();
+  if (checkpoint_due(meta, result.version)) {
+    auto cp = checkpoint_table(session, root, result.version);
+    result.checkpointed = cp.ok();
+    if (!cp.ok()) result.checkpoint_warning = cp.error().message();
+  }
   return result;
 }
 

@@ -199,7 +199,33 @@ TEST(WriteCrash, KilledWritersNeverCorruptTheTable) {
   }
   // Whatever the crashes left, the table still takes writes.
   ASSERT_EQ(run_silt({"write", t.root(), "--sql", sql(99)}).code, 0);
-  EXPECT_EQ(scan_rows(*s, t.root(), std::nullopt, "count(*)"), std::vector<std::string>{std::to_string(expected_rows + 20000)});
+  expected_rows += 20000;
+  EXPECT_EQ(scan_rows(*s, t.root(), std::nullopt, "count(*)"), std::vector<std::string>{std::to_string(expected_rows)});
+  // Vacuum removes the crashed writers' orphan files and nothing the table needs.
+  auto snap = s->snapshot(t.root());
+  ASSERT_TRUE(snap.ok());
+  EXPECT_GT(count_files(t.root(), ".parquet"), snap->files().size()) << "the crashes should have left orphans";
+  silt::testing::Run v = run_silt({"vacuum", t.root(), "--retain-hours", "0", "--force"});
+  ASSERT_EQ(v.code, 0) << v.err;
+  EXPECT_EQ(count_files(t.root(), ".parquet"), snap->files().size());
+  EXPECT_EQ(scan_rows(*s, t.root(), std::nullopt, "count(*)"), std::vector<std::string>{std::to_string(expected_rows)});
+}
+
+TEST(WriteCrash, KilledMidCheckpointLeavesAReadableTable) {
+  TempTable t;
+  auto write = [&](int i, const std::string& env = "") {
+    return run_silt({"write", t.root(), "--sql", "SELECT " + std::to_string(i) + " AS id"}, "", env);
+  };
+  for (int i = 0; i < 10; i++) ASSERT_EQ(write(i).code, 0);
+  // Version 10 is due a checkpoint: the commit lands, the writer dies inside the checkpoint.
+  EXPECT_NE(write(10, "SILT_CRASH_AT=mid_checkpoint").code, 0);
+  auto s = open_session();
+  EXPECT_EQ(latest_version(*s, t.root()), 10);
+  EXPECT_EQ(scan_rows(*s, t.root(), std::nullopt, "count(*), sum(id)"), std::vector<std::string>{"11|55"});
+  // The next due commit checkpoints normally and the table reads the same from it.
+  for (int i = 11; i <= 20; i++) ASSERT_EQ(write(i).code, 0);
+  EXPECT_TRUE(std::filesystem::exists(t.log_dir() + "/" + TempTable::version_file(20, ".checkpoint.parquet")));
+  EXPECT_EQ(scan_rows(*s, t.root(), std::nullopt, "count(*), sum(id)"), std::vector<std::string>{"21|210"});
 }
 
 void expect_error_and_unchanged(const TempTable& t, const std::vector<std::string>& args, const std::string& needle) {

@@ -22,10 +22,10 @@ struct CheckpointOptions {
 // A checkpoint as _last_checkpoint describes it.
 struct CheckpointSummary {
   int64_t version = 0;
-  int64_t size = 0;              // actions (rows) in the checkpoint
-  int64_t size_in_bytes = 0;     // of the parquet file
+  int64_t size = 0;           // actions (rows) in the checkpoint
+  int64_t size_in_bytes = 0;  // of the parquet file
   int64_t num_of_add_files = 0;
-  bool written = false;          // false: this version already had a classic checkpoint; nothing written
+  bool written = false;  // false: this version already had a classic checkpoint; nothing written
 };
 
 // OK when table maintenance (checkpoints, vacuum) cannot lose state or files that a feature relies

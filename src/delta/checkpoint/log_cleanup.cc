@@ -50,8 +50,9 @@ Result<int64_t> unit_micros(std::string_view word, std::string_view text) {
     if (u.name == singular) return u.micros;
   }
   if (singular == "month" || singular == "year") {
-    return Error(ErrorKind::InvalidArgument, "interval '" + std::string(text) +
-                                                 "': months and years have no fixed length; use days or weeks");
+    return Error(
+        ErrorKind::InvalidArgument,
+        "interval '" + std::string(text) + "': months and years have no fixed length; use days or weeks");
   }
   return Error(ErrorKind::InvalidArgument,
                "interval '" + std::string(text) + "': unknown unit '" + std::string(word) + "'");
@@ -87,7 +88,9 @@ int64_t floor_to_utc_midnight(int64_t ms) {
 std::optional<int64_t> cutoff_checkpoint_version(const LogListing& listing, int64_t cutoff_ms) {
   std::vector<int64_t> times = monotonic_mtimes(listing);
   std::optional<int64_t> cutoff_commit;
-  for (size_t i = 0; i < times.size() && times[i] <= cutoff_ms; i++) cutoff_commit = listing.commits[i].version;
+  for (size_t i = 0; i < times.size() && times[i] <= cutoff_ms; i++) {
+    cutoff_commit = listing.commits[i].version;
+  }
   if (!cutoff_commit) return std::nullopt;
   for (auto it = listing.checkpoints.rbegin(); it != listing.checkpoints.rend(); ++it) {
     if (it->version <= *cutoff_commit) return it->version;
@@ -101,8 +104,9 @@ Result<int64_t> parse_interval_ms(std::string_view text) {
   std::vector<std::string> words = lower_words(text);
   size_t i = !words.empty() && words[0] == "interval" ? 1 : 0;
   if (i == words.size() || (words.size() - i) % 2 != 0) {
-    return Error(ErrorKind::InvalidArgument,
-                 "interval '" + std::string(text) + "': expected '<number> <unit>' pairs, e.g. 'interval 7 days'");
+    return Error(
+        ErrorKind::InvalidArgument,
+        "interval '" + std::string(text) + "': expected '<number> <unit>' pairs, e.g. 'interval 7 days'");
   }
   int64_t total = 0;
   for (; i < words.size(); i += 2) {
@@ -133,9 +137,11 @@ Result<int64_t> table_duration_ms(const Metadata& metadata, std::string_view key
 Result<size_t> cleanup_expired_logs(const LogListing& listing, Storage& storage, int64_t now_ms,
                                     int64_t retention_ms) {
   if (retention_ms < 0) {
-    return Error(ErrorKind::InvalidArgument, "log retention must not be negative: " + std::to_string(retention_ms));
+    return Error(ErrorKind::InvalidArgument,
+                 "log retention must not be negative: " + std::to_string(retention_ms));
   }
-  std::optional<int64_t> keep_from = cutoff_checkpoint_version(listing, floor_to_utc_midnight(now_ms - retention_ms));
+  std::optional<int64_t> keep_from =
+      cutoff_checkpoint_version(listing, floor_to_utc_midnight(now_ms - retention_ms));
   if (!keep_from) return size_t{0};
   SILT_ASSIGN_OR_RETURN(std::vector<FileEntry> entries, storage.list(listing.log_dir));
   std::vector<std::pair<int64_t, std::string>> expired;  // (version, name): deleted oldest first
@@ -149,9 +155,11 @@ Result<size_t> cleanup_expired_logs(const LogListing& listing, Storage& storage,
   size_t deleted = 0;
   for (const auto& [version, name] : expired) {
     Status st = storage.remove(join_path(listing.log_dir, name));
-    if (st.ok()) deleted++;
-    // Another cleaner got there first: the file is gone either way.
-    else if (st.error().kind() != ErrorKind::NotFound) return st.error().with_context("log cleanup");
+    if (st.ok()) {
+      deleted++;
+    } else if (st.error().kind() != ErrorKind::NotFound) {  // NotFound: another cleaner was first
+      return st.error().with_context("log cleanup");
+    }
   }
   return deleted;
 }
