@@ -12,6 +12,8 @@
 // silt must fail to open it. golden/ holds one nested table, golden/data-reader-array-primitives.
 #include <gtest/gtest.h>
 
+#include "../support/shared_tables.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -28,12 +30,15 @@
 
 #include "scan/session.h"
 
+using silt::testing::in_ci;
+using silt::testing::set_mtime;
+
 namespace silt {
 namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kTables = SILT_SOURCE_DIR "/../shared/conformance/delta-rs";
+const std::string& kTables = silt::testing::kSharedTables;
 // delta-rs ships 51 folders; fewer means a truncated copy, which must not pass silently.
 constexpr size_t kMinFolders = 50;
 // Tables silt may refuse (by one of the reader features their protocol lists) instead of reading.
@@ -46,18 +51,7 @@ void note(const std::string& rel, const std::string& what) {
   if (std::getenv("SILT_CONFORMANCE_VERBOSE")) std::fprintf(stderr, "  [%s] %s\n", rel.c_str(), what.c_str());
 }
 
-bool in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
-}
 
-#define REQUIRE_SHARED_TABLES()                                 \
-  do {                                                          \
-    if (!fs::is_directory(kTables)) {                           \
-      if (in_ci()) FAIL() << "missing " << kTables;             \
-      GTEST_SKIP() << "shared tables not found at " << kTables; \
-    }                                                           \
-  } while (0)
 
 // ---------------------------------------------------------------------------------------------------
 // Folder discovery: a top-level folder is a table when it has _delta_log; otherwise each nested folder
@@ -696,7 +690,7 @@ std::string check_contents(const std::string& rel, const TableState& st, std::op
 // ---------------------------------------------------------------------------------------------------
 // The per-table test.
 
-class ConformanceTable : public testing::TestWithParam<std::string> {
+class ConformanceTable : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     REQUIRE_SHARED_TABLES();
@@ -780,8 +774,8 @@ TEST_P(ConformanceTable, ReadsCorrectlyOrRefusesByFeature) {
                 (st.partition_columns.empty() ? "" : ", partitioned"));
 }
 
-INSTANTIATE_TEST_SUITE_P(DeltaRs, ConformanceTable, testing::ValuesIn(discover_tables()),
-                         [](const testing::TestParamInfo<std::string>& info) {
+INSTANTIATE_TEST_SUITE_P(DeltaRs, ConformanceTable, ::testing::ValuesIn(discover_tables()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
                            return test_name(info.param);
                          });
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ConformanceTable);
@@ -826,16 +820,16 @@ TEST_P(ConformanceTimeTravel, EveryVersionMatchesReplay) {
 
 INSTANTIATE_TEST_SUITE_P(
     DeltaRs, ConformanceTimeTravel,
-    testing::Values("simple_table", "delta-0.8.0", "table-with-dv-small", "cdf-table",
+    ::testing::Values("simple_table", "delta-0.8.0", "table-with-dv-small", "cdf-table",
                     "table_with_deletion_logs", "checkpoint-v2-table", "table_failed_last_checkpoint_update",
                     "delta-1.2.1-only-struct-stats", "simple_table_with_checkpoint",
                     "table_with_partitioning_mapping", "cdf-table-with-cdc-and-dvs", "checkpoints"),
-    [](const testing::TestParamInfo<std::string>& info) { return test_name(info.param); });
+    [](const ::testing::TestParamInfo<std::string>& info) { return test_name(info.param); });
 
 // ---------------------------------------------------------------------------------------------------
 // Known values, from the delta-rs test-suite for these tables.
 
-class ConformanceKnownValues : public testing::Test {
+class ConformanceKnownValues : public ::testing::Test {
  protected:
   void SetUp() override {
     REQUIRE_SHARED_TABLES();

@@ -5,6 +5,8 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+
+#include "../support/shared_tables.h"
 #include <sys/stat.h>
 
 #include <cmath>
@@ -17,6 +19,9 @@
 #include "util/path.h"
 #include "util/time.h"
 
+using silt::testing::in_ci;
+using silt::testing::set_mtime;
+
 namespace silt::ops {
 namespace {
 
@@ -25,21 +30,10 @@ using delta::kMsPerDay;
 using delta::kMsPerHour;
 using silt::testing::TempTable;
 
-const std::string kTables = SILT_SOURCE_DIR "/../shared/conformance/delta-rs";
+const std::string& kTables = silt::testing::kSharedTables;
 constexpr int64_t kNow = 1'700'000'000'000;
 
-bool in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
-}
 
-void set_mtime(const std::string& path, int64_t ms) {
-  struct timespec ts[2];
-  ts[0].tv_sec = ms / 1000;
-  ts[0].tv_nsec = (ms % 1000) * 1'000'000;
-  ts[1] = ts[0];
-  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), ts, 0), 0) << path;
-}
 
 void age_every_file(const std::string& root, int64_t mtime_ms) {
   for (const auto& e : fs::recursive_directory_iterator(root)) {

@@ -5,6 +5,8 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+
+#include "../support/shared_tables.h"
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -19,36 +21,21 @@
 #include "delta/log/action_writer.h"
 #include "scan/session.h"
 
+using silt::testing::in_ci;
+using silt::testing::set_mtime;
+
 namespace silt::delta {
 namespace {
 
 namespace fs = std::filesystem;
 using silt::testing::TempTable;
 
-const std::string kTables = SILT_SOURCE_DIR "/../shared/conformance/delta-rs";
+const std::string& kTables = silt::testing::kSharedTables;
 
-bool in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
-}
 
-#define REQUIRE_SHARED_TABLES()                                 \
-  do {                                                          \
-    if (!fs::is_directory(kTables)) {                           \
-      if (in_ci()) FAIL() << "missing " << kTables;             \
-      GTEST_SKIP() << "shared tables not found at " << kTables; \
-    }                                                           \
-  } while (0)
 
 constexpr int64_t kNow = 1'700'000'000'000;  // 2023-11-14 22:13:20 UTC
 
-void set_mtime(const std::string& path, int64_t ms) {
-  struct timespec ts[2];
-  ts[0].tv_sec = ms / 1000;
-  ts[0].tv_nsec = (ms % 1000) * 1'000'000;
-  ts[1] = ts[0];
-  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), ts, 0), 0) << path;
-}
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

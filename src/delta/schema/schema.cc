@@ -3,6 +3,8 @@
 // Pure functions; thread-safe.
 #include "delta/schema/schema.h"
 
+#include "util/json_text.h"
+
 #include <fmt/format.h>
 #include <simdjson.h>
 
@@ -239,28 +241,6 @@ Result<dom::element> parse_json(dom::parser& parser, std::string_view json) {
 
 // ---- DataType -> JSON ----
 
-void append_json_string(std::string& out, std::string_view text) {
-  out += '"';
-  for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
-
 class SchemaWriter {
  public:
   std::string write_type(const DataType& type) {
@@ -272,7 +252,7 @@ class SchemaWriter {
   void append_type(const DataType& type) {
     std::visit([this](const auto& node) { append(node); }, type.node());
   }
-  void append(const PrimitiveType& type) { append_json_string(out_, primitive_name(type)); }
+  void append(const PrimitiveType& type) { append_json_quoted(out_, primitive_name(type)); }
   void append(const VariantType&) { out_ += "\"variant\""; }
   void append(const ArrayType& type) {
     out_ += "{\"type\":\"array\",\"elementType\":";
@@ -296,7 +276,7 @@ class SchemaWriter {
   }
   void append_field(const StructField& field) {
     out_ += "{\"name\":";
-    append_json_string(out_, field.name);
+    append_json_quoted(out_, field.name);
     out_ += ",\"type\":";
     append_type(field.type);
     out_ += fmt::format(",\"nullable\":{},\"metadata\":", field.nullable);
@@ -312,7 +292,7 @@ class SchemaWriter {
     auto member = [&](std::string_view key) {
       if (!first) out_ += ',';
       first = false;
-      append_json_string(out_, key);
+      append_json_quoted(out_, key);
       out_ += ':';
     };
     bool wrote_name = false;
@@ -320,7 +300,7 @@ class SchemaWriter {
     auto append_mapping = [&](std::string_view key) {
       if (key == kPhysicalNameKey && field.physical_name && !wrote_name) {
         member(key);
-        append_json_string(out_, *field.physical_name);
+        append_json_quoted(out_, *field.physical_name);
         wrote_name = true;
       } else if (key == kFieldIdKey && field.field_id && !wrote_id) {
         member(key);
