@@ -15,6 +15,7 @@
 #include "delta/log/checkpoint_reader.h"
 #include "delta/model/table_features.h"
 #include "util/path.h"
+#include "util/sql_text.h"
 
 namespace silt::delta {
 namespace {
@@ -288,6 +289,7 @@ Status replay_commits_parallel(const std::vector<CommitFile>& commits, const Sto
     ActionParser parser;
     parser.set_keep_stats(keep_stats);
     for (size_t i = next++; i < commits.size(); i = next++) {
+      buffers[i].actions.reserve(size_t(commits[i].size) / 200);  // an action line is rarely shorter
       auto text = storage.read(commits[i].path);
       results[i] = text.ok() ? parser.parse_lines(*text, commits[i].path, buffers[i]) : Status(text.error());
     }
@@ -304,6 +306,14 @@ Status replay_commits_parallel(const std::vector<CommitFile>& commits, const Sto
   return ok_status();
 }
 
+// Rows in a checkpoint's parquet files (from their footers): a bound on its adds.
+size_t checkpoint_row_bound(const Checkpoint& cp, db::Connection& conn) {
+  if (cp.kind == CheckpointKind::V2) return 0;  // adds live in sidecars
+  auto rows = conn.scalar("SELECT sum(num_rows) FROM parquet_file_metadata(" + string_list_literal(cp.parts) + ")");
+  if (!rows.ok() || !*rows) return 0;
+  return size_t(std::strtoull((*rows)->c_str(), nullptr, 10));
+}
+
 }  // namespace
 
 Result<Snapshot> Snapshot::load(const LogListing& listing, const Storage& storage, db::Connection& conn,
@@ -318,6 +328,7 @@ Result<Snapshot> Snapshot::load(const LogListing& listing, const Storage& storag
   parser.set_keep_stats(options.with_stats);
   if (segment.checkpoint) {
     replay.begin_checkpoint();
+    replay.reserve(checkpoint_row_bound(*segment.checkpoint, conn));
     SILT_TRY(read_checkpoint(*segment.checkpoint, listing.log_dir, storage, conn, parser, replay));
   }
   // An add line is rarely under 100 bytes: this bounds the adds the commits can hold.
