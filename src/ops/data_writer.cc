@@ -107,7 +107,9 @@ Result<std::vector<QueryColumn>> bind_query(db::Connection& conn, std::string_vi
   Prepared prepared(raw);
   if (state != DuckDBSuccess) {
     const char* err = raw ? duckdb_prepare_error(raw) : nullptr;
-    return Error(ErrorKind::InvalidArgument, one_line(err ? err : "cannot bind the query"));
+    std::string message = one_line(err ? err : "cannot bind the query");
+    // As db::Connection::query does: a missing input file is Io, anything else bad SQL.
+    return Error(message.starts_with("IO Error") ? ErrorKind::Io : ErrorKind::InvalidArgument, message);
   }
   std::vector<QueryColumn> columns;
   for (idx_t i = 0; i < duckdb_prepared_statement_column_count(raw); ++i) {
@@ -118,28 +120,8 @@ Result<std::vector<QueryColumn>> bind_query(db::Connection& conn, std::string_vi
 }
 
 // ---- DuckDB types -> Delta types ----
-
-bool same_name_ignoring_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
-// Delta field names are unique ignoring case.
-Status check_unique_names(const StructType& type, std::string_view where) {
-  for (size_t i = 0; i < type.fields.size(); ++i) {
-    for (size_t j = 0; j < i; ++j) {
-      if (same_name_ignoring_case(type.fields[i].name, type.fields[j].name)) {
-        return Error(ErrorKind::InvalidArgument, fmt::format("duplicate column names '{}' and '{}'{}",
-                                                             type.fields[j].name, type.fields[i].name, where));
-      }
-    }
-  }
-  return ok_status();
-}
+// Names need no check: DuckDB already keeps a query's column names and a struct's field names unique
+// ignoring case, as Delta requires (it renames a second "A" to "A_1" and refuses duplicate fields).
 
 // A nullable field without metadata: what a query column becomes.
 StructField query_field(std::string name, DataType type) {
@@ -199,7 +181,6 @@ Result<DataType> delta_struct_of(duckdb_logical_type type, const std::string& co
     SILT_ASSIGN_OR_RETURN(DataType child_type, delta_type_of(child.get(), column + "." + name));
     out.fields.push_back(query_field(name, std::move(child_type)));
   }
-  SILT_TRY(check_unique_names(out, " in struct column '" + column + "'"));
   return DataType(std::move(out));
 }
 
@@ -220,7 +201,8 @@ Result<DataType> delta_type_of(duckdb_logical_type type, const std::string& colu
   duckdb_type id = duckdb_get_type_id(type);
   if (std::optional<DataType> primitive = delta_primitive(id)) return *primitive;
   switch (id) {
-    case DUCKDB_TYPE_DECIMAL: return DataType::decimal(duckdb_decimal_width(type), duckdb_decimal_scale(type));
+    case DUCKDB_TYPE_DECIMAL:
+      return DataType::decimal(duckdb_decimal_width(type), duckdb_decimal_scale(type));
     case DUCKDB_TYPE_STRUCT: return delta_struct_of(type, column);
     case DUCKDB_TYPE_LIST: return delta_array_of(LogicalType(duckdb_list_type_child_type(type)), column);
     case DUCKDB_TYPE_ARRAY: return delta_array_of(LogicalType(duckdb_array_type_child_type(type)), column);
@@ -245,12 +227,7 @@ Result<std::vector<std::optional<std::string>>> match_query_columns(const Struct
       unknown += (unknown.empty() ? "'" : ", '") + column.name + "'";
       continue;
     }
-    std::optional<std::string>& source = sources[field - schema.fields.data()];
-    if (source) {
-      return Error(ErrorKind::InvalidArgument, fmt::format("query columns '{}' and '{}' both match column '{}'",
-                                                           *source, column.name, field->name));
-    }
-    source = column.name;
+    sources[field - schema.fields.data()] = column.name;  // one at most: both sides are case-unique
   }
   if (!unknown.empty()) {
     return Error(ErrorKind::InvalidArgument, "query column(s) not in the table schema: " + unknown);
@@ -292,9 +269,11 @@ Result<std::string> with_file_names(const std::string& expr, const DataType& typ
   }
   const delta::MapType& m = *type.map_type();
   SILT_ASSIGN_OR_RETURN(std::string key, with_file_names(var + ".\"key\"", *m.key_type, mode, depth + 1));
-  SILT_ASSIGN_OR_RETURN(std::string value, with_file_names(var + ".\"value\"", *m.value_type, mode, depth + 1));
+  SILT_ASSIGN_OR_RETURN(std::string value,
+                        with_file_names(var + ".\"value\"", *m.value_type, mode, depth + 1));
   return fmt::format(
-      "map_from_entries(list_transform(map_entries({}), lambda {}: struct_pack(\"key\" := {}, \"value\" := {})))",
+      "map_from_entries(list_transform(map_entries({}), "
+      "lambda {}: struct_pack(\"key\" := {}, \"value\" := {})))",
       expr, var, key, value);
 }
 
@@ -371,9 +350,9 @@ Result<std::string> field_ids_entry(std::optional<int64_t> id, const DataType& t
 
 // What one write sends to COPY, and how to read its results back.
 struct WritePlan {
-  std::string select;                         // the SELECT over the user's query
-  std::vector<std::string> partition_columns;  // physical names, in PARTITION_BY order
-  std::string field_ids;                       // FIELD_IDS value, "" for none
+  std::string select;                           // the SELECT over the user's query
+  std::vector<std::string> partition_columns;   // physical names, in PARTITION_BY order
+  std::string field_ids;                        // FIELD_IDS value, "" for none
   std::vector<const StructField*> data_fields;  // the columns stored in the files
 };
 
@@ -383,7 +362,8 @@ Result<std::vector<const StructField*>> partition_fields(const StructType& schem
   for (const std::string& name : names) {
     const StructField* field = delta::find_field(schema, name);
     if (!field) {
-      return Error(ErrorKind::InvalidArgument, fmt::format("partition column '{}' is not in the schema", name));
+      return Error(ErrorKind::InvalidArgument,
+                   fmt::format("partition column '{}' is not in the schema", name));
     }
     if (std::find(fields.begin(), fields.end(), field) != fields.end()) {
       return Error(ErrorKind::InvalidArgument, fmt::format("partition column '{}' is listed twice", name));
@@ -407,7 +387,8 @@ Result<WritePlan> plan_write(db::Connection& conn, const std::string& select_sql
   for (size_t i = 0; i < schema.fields.size(); ++i) {
     const StructField& field = schema.fields[i];
     if (!field.nullable && !sources[i]) {
-      return Error(ErrorKind::InvalidArgument, "non-nullable column '" + field.name + "' is not in the query");
+      return Error(ErrorKind::InvalidArgument,
+                   "non-nullable column '" + field.name + "' is not in the query");
     }
     SILT_ASSIGN_OR_RETURN(std::string physical, delta::physical_name(field, options.mapping));
     std::string typed = typed_value(field, sources[i]);
@@ -440,8 +421,8 @@ std::string copy_statement(const std::string& query, const std::string& director
                            const WritePlan& plan, const DataWriteOptions& options) {
   std::string field_ids = plan.field_ids.empty() ? "" : ", FIELD_IDS " + plan.field_ids;
   return fmt::format(
-      "COPY ({}) TO {} (FORMAT parquet, COMPRESSION {}, RETURN_STATS, APPEND, FILENAME_PATTERN 'part-{{uuid}}', "
-      "{}{})",
+      "COPY ({}) TO {} (FORMAT parquet, COMPRESSION {}, RETURN_STATS, APPEND, "
+      "FILENAME_PATTERN 'part-{{uuid}}', {}{})",
       query, quote_literal(directory), options.compression, layout, field_ids);
 }
 
@@ -521,11 +502,11 @@ Result<std::vector<WrittenFile>> split_large_files(db::Connection& conn, std::ve
       out.push_back(std::move(file));
       continue;
     }
-    std::string query =
-        fmt::format("SELECT * FROM read_parquet({}, hive_partitioning = false)", quote_literal(file.filename));
+    std::string query = fmt::format("SELECT * FROM read_parquet({}, hive_partitioning = false)",
+                                    quote_literal(file.filename));
     std::string directory = std::filesystem::path(file.filename).parent_path().string();
-    SILT_ASSIGN_OR_RETURN(auto parts,
-                          run_copy(conn, copy_statement(query, directory, size_layout(options), plan, options)));
+    SILT_ASSIGN_OR_RETURN(
+        auto parts, run_copy(conn, copy_statement(query, directory, size_layout(options), plan, options)));
     for (WrittenFile& part : parts) {
       part.partition_keys = file.partition_keys;
       out.push_back(std::move(part));
@@ -540,7 +521,7 @@ Result<std::vector<WrittenFile>> split_large_files(db::Connection& conn, std::ve
 
 enum class Bound { Min, Max };
 
-constexpr size_t kStringPrefixChars = 32;        // Spark's delta.dataSkippingStringPrefixLength
+constexpr size_t kStringPrefixChars = 32;                  // Spark's delta.dataSkippingStringPrefixLength
 constexpr std::string_view kMaxUtf8 = "\xF4\x8F\xBF\xBF";  // U+10FFFF, the greatest UTF-8 sequence
 
 bool all_digits(std::string_view s) {
@@ -554,7 +535,8 @@ bool is_integer_text(std::string_view s) {
 
 bool is_decimal_text(std::string_view s) {
   size_t dot = s.find('.');
-  return is_integer_text(s.substr(0, dot)) && (dot == std::string_view::npos || all_digits(s.substr(dot + 1)));
+  return is_integer_text(s.substr(0, dot)) &&
+         (dot == std::string_view::npos || all_digits(s.substr(dot + 1)));
 }
 
 // A finite floating-point value in the shortest text that reads back as exactly that double; a
@@ -686,9 +668,9 @@ std::optional<std::string> timestamp_json(std::string_view text, bool utc, Bound
   std::chrono::year_month_day ymd{std::chrono::sys_days(std::chrono::days(days))};
   int year = static_cast<int>(ymd.year());
   if (year < 0 || year > 9999) return std::nullopt;
-  return fmt::format("\"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}{}\"", year, static_cast<unsigned>(ymd.month()),
-                     static_cast<unsigned>(ymd.day()), in_day / 3'600'000, in_day / 60'000 % 60,
-                     in_day / 1000 % 60, in_day % 1000, utc ? "Z" : "");
+  return fmt::format("\"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}{}\"", year,
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), in_day / 3'600'000,
+                     in_day / 60'000 % 60, in_day / 1000 % 60, in_day % 1000, utc ? "Z" : "");
 }
 
 std::optional<std::string> date_json(std::string_view text) {
@@ -704,7 +686,8 @@ std::optional<std::string> bound_json(std::string_view text, const PrimitiveType
     case PrimitiveKind::Short:
     case PrimitiveKind::Integer:
     case PrimitiveKind::Long: return is_integer_text(text) ? std::optional(std::string(text)) : std::nullopt;
-    case PrimitiveKind::Decimal: return is_decimal_text(text) ? std::optional(std::string(text)) : std::nullopt;
+    case PrimitiveKind::Decimal:
+      return is_decimal_text(text) ? std::optional(std::string(text)) : std::nullopt;
     case PrimitiveKind::Float: return floating_json<float>(text);
     case PrimitiveKind::Double: return floating_json<double>(text);
     case PrimitiveKind::Boolean: return boolean_json(text);
@@ -785,7 +768,8 @@ Result<std::vector<StatsLeaf>> stats_leaves(const StructType& schema, const Writ
   std::vector<const StructField*> hidden;
   for (const std::string& name : options.no_stats_columns) {
     const StructField* field = delta::find_field(schema, name);
-    if (!field) return Error(ErrorKind::InvalidArgument, "no-stats column '" + name + "' is not in the schema");
+    if (!field)
+      return Error(ErrorKind::InvalidArgument, "no-stats column '" + name + "' is not in the schema");
     hidden.push_back(field);
   }
   StatsLeafCollector collector(options.mapping, options.num_indexed_cols < 0 ? -1 : options.num_indexed_cols);
@@ -864,18 +848,21 @@ Result<delta::AddFile> add_file(const std::string& root, const WrittenFile& file
                                 const std::vector<StatsLeaf>& leaves) {
   std::string prefix = root + "/";
   if (!file.filename.starts_with(prefix)) {
-    return Error(ErrorKind::Internal, fmt::format("DuckDB wrote {} outside the table root {}", file.filename, root));
+    return Error(ErrorKind::Internal,
+                 fmt::format("DuckDB wrote {} outside the table root {}", file.filename, root));
   }
   struct stat info {};
   if (::stat(file.filename.c_str(), &info) != 0) {
-    return Error(ErrorKind::Io, fmt::format("cannot stat written file {}: {}", file.filename, std::strerror(errno)));
+    return Error(ErrorKind::Io,
+                 fmt::format("cannot stat written file {}: {}", file.filename, std::strerror(errno)));
   }
   delta::AddFile add;
   add.path = url_encode_path(std::string_view(file.filename).substr(prefix.size()));
   for (const std::string& column : plan.partition_columns) {
     auto value = file.partition_keys.find(column);
     if (value == file.partition_keys.end()) {
-      return Error(ErrorKind::Internal, fmt::format("no partition value of {} for {}", column, file.filename));
+      return Error(ErrorKind::Internal,
+                   fmt::format("no partition value of {} for {}", column, file.filename));
     }
     add.partition_values.emplace_back(column, value->second);
   }
@@ -888,9 +875,11 @@ Result<delta::AddFile> add_file(const std::string& root, const WrittenFile& file
 
 Status check_options(const DataWriteOptions& options) {
   if (options.compression != "zstd" && options.compression != "snappy") {
-    return Error(ErrorKind::InvalidArgument, "compression must be zstd or snappy, not " + options.compression);
+    return Error(ErrorKind::InvalidArgument,
+                 "compression must be zstd or snappy, not " + options.compression);
   }
-  if (options.target_file_size <= 0) return Error(ErrorKind::InvalidArgument, "target file size must be positive");
+  if (options.target_file_size <= 0)
+    return Error(ErrorKind::InvalidArgument, "target file size must be positive");
   if (options.num_indexed_cols < -1) {
     return Error(ErrorKind::InvalidArgument, "dataSkippingNumIndexedCols must be -1 or more");
   }
@@ -906,7 +895,6 @@ Result<StructType> schema_of_query(db::Connection& conn, const std::string& sele
     SILT_ASSIGN_OR_RETURN(DataType type, delta_type_of(column.type.get(), column.name));
     schema.fields.push_back(query_field(column.name, std::move(type)));
   }
-  SILT_TRY(check_unique_names(schema, ""));
   return schema;
 }
 

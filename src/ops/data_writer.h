@@ -22,8 +22,8 @@ namespace silt::ops {
 // DECIMAL(p,s) decimal(p,s), STRUCT struct, LIST and fixed-size ARRAY array, MAP map. Unsigned
 // integers widen: UTINYINT short, USMALLINT integer, UINTEGER long, UBIGINT decimal(20,0);
 // HUGEINT and UHUGEINT become decimal(38,0), whose cast fails at write time for the rare value
-// beyond 38 digits. TIME, INTERVAL, UNION, BIT, BIGNUM, untyped NULL, ... -> Unsupported naming
-// the column and the type. Bad SQL -> InvalidArgument.
+// beyond 38 digits. TIME, INTERVAL, UNION, BIT, BIGNUM, ... -> Unsupported naming the column and
+// the type. Bad SQL -> InvalidArgument (Io when an input file is missing).
 Result<delta::StructType> schema_of_query(db::Connection& conn, const std::string& select_sql);
 
 struct DataWriteOptions {
@@ -31,8 +31,8 @@ struct DataWriteOptions {
   delta::ColumnMappingMode mapping = delta::ColumnMappingMode::None;  // files use physical names
   int64_t target_file_size = 128ll << 20;                             // bytes, approximate
   std::string compression = "zstd";                                   // or "snappy"
-  int num_indexed_cols = 32;                 // delta.dataSkippingNumIndexedCols; -1 = all columns
-  std::set<std::string> no_stats_columns;    // logical top-level names never put in stats (PII)
+  int num_indexed_cols = 32;               // delta.dataSkippingNumIndexedCols; -1 = all columns
+  std::set<std::string> no_stats_columns;  // logical top-level names never put in stats (PII)
 };
 
 // Streams the rows of `select_sql` through DuckDB's COPY ... TO (parquet, RETURN_STATS) into new
@@ -45,7 +45,8 @@ struct DataWriteOptions {
 // column mapping the files use physical names (nested ones too) and carry the field ids.
 //
 // Returns one AddFile per non-empty file: path relative to the root and URL-encoded, partition
-// values keyed by physical name and serialized per PROTOCOL.md, size, modificationTime,
+// values keyed by physical name and serialized per PROTOCOL.md (timestamps as
+// "YYYY-MM-DD HH:MM:SS.ffffff" in UTC, null as JSON null), size, modificationTime,
 // dataChange, and stats (numRecords; minValues / maxValues / nullCount for the first
 // num_indexed_cols non-partition leaf columns that are not in no_stats_columns, nested structs as
 // nested objects). Stats are never wrong, only sometimes absent: strings are cut to 32 characters
@@ -55,6 +56,8 @@ struct DataWriteOptions {
 // per element). Files larger than target_file_size are split (DuckDB cannot rotate files while
 // partitioning, so partitioned files are split after the fact). On any error the call returns
 // the error, never a partial list; files already written stay behind as orphans for vacuum.
+// Bad options (unknown partition or no-stats column, binary or nested partition column, ...) fail
+// before anything is written.
 // REQUIRES: schema names are unique ignoring case (parse_schema's invariant).
 Result<std::vector<delta::AddFile>> write_data_files(db::Connection& conn, const std::string& table_root,
                                                      const std::string& select_sql,
