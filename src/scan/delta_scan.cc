@@ -47,12 +47,30 @@ std::string empty_relation(const delta::StructType& schema) {
   return "(SELECT " + cols + " WHERE false)";
 }
 
+// Typed value of a partition column from its serialized text (PROTOCOL.md "Partition Value
+// Serialization"): an empty string is null for any type; binary is the raw bytes; a timestamp
+// without a zone is UTC, whatever the session's time zone.
+Result<std::string> partition_column_expression(const std::string& raw, const delta::DataType& type) {
+  std::string v = "NULLIF(" + raw + ", '')";
+  if (type.is(delta::PrimitiveKind::String)) return v;
+  if (type.is(delta::PrimitiveKind::Binary)) return "encode(" + v + ")";
+  if (type.is(delta::PrimitiveKind::Timestamp)) {
+    return "CASE WHEN regexp_matches(" + v + ", '(Z|[+-][0-9][0-9](:?[0-9][0-9])?)$') THEN CAST(" + v +
+           " AS TIMESTAMPTZ) ELSE timezone('UTC', CAST(" + v + " AS TIMESTAMP)) END";
+  }
+  if (!type.primitive()) return Error(ErrorKind::Unsupported, "partition column of a nested type");
+  return "CAST(" + v + " AS " + delta::duckdb_type(type) + ")";
+}
+
+// Fills `table` with one row per file: its path and its partition values, typed once per file
+// (not per row) from the serialized text.
 Status load_partitions(db::Connection& conn, const std::string& table, const std::vector<const AddFile*>& files,
                        const std::vector<std::string>& paths, const std::vector<PartitionColumn>& parts) {
-  std::string ddl = "CREATE OR REPLACE TEMP TABLE " + table + " (path VARCHAR";
+  std::string raw = table + "_raw";
+  std::string ddl = "CREATE OR REPLACE TEMP TABLE " + raw + " (path VARCHAR";
   for (size_t i = 0; i < parts.size(); i++) ddl += ", p" + std::to_string(i) + " VARCHAR";
   SILT_TRY(conn.execute(ddl + ")"));
-  SILT_ASSIGN_OR_RETURN(auto app, db::Appender::open(conn, table));
+  SILT_ASSIGN_OR_RETURN(auto app, db::Appender::open(conn, raw));
   for (size_t i = 0; i < files.size(); i++) {
     app.append(paths[i]);
     for (const PartitionColumn& pc : parts) {
@@ -65,7 +83,16 @@ Status load_partitions(db::Connection& conn, const std::string& table, const std
     }
     SILT_TRY(app.end_row());
   }
-  return app.flush();
+  SILT_TRY(app.flush());
+  std::string typed = "path";
+  for (size_t i = 0; i < parts.size(); i++) {
+    std::string col = "p" + std::to_string(i);
+    SILT_ASSIGN_OR_RETURN(std::string expr, partition_column_expression(col, parts[i].field->type));
+    typed += ", " + expr + " AS " + col;
+  }
+  SILT_TRY(conn.execute("CREATE OR REPLACE TEMP TABLE " + table + " AS SELECT " + typed + " FROM " + raw +
+                        " ORDER BY rowid"));
+  return conn.execute("DROP TABLE " + raw);
 }
 
 Status load_deletion_vectors(db::Connection& conn, const std::string& table, const delta::Snapshot& snap,
@@ -84,15 +111,6 @@ Status load_deletion_vectors(db::Connection& conn, const std::string& table, con
     }
   }
   return app.flush();
-}
-
-// Typed value of a partition column from its serialized text (PROTOCOL.md "Partition Value
-// Serialization"): an empty string is null for any type; binary is the raw bytes.
-Result<std::string> partition_column_expression(const std::string& raw, const delta::DataType& type) {
-  if (type.is(delta::PrimitiveKind::String)) return "NULLIF(" + raw + ", '')";
-  if (type.is(delta::PrimitiveKind::Binary)) return "encode(NULLIF(" + raw + ", ''))";
-  if (!type.primitive()) return Error(ErrorKind::Unsupported, "partition column of a nested type");
-  return "CAST(NULLIF(" + raw + ", '') AS " + delta::duckdb_type(type) + ")";
 }
 
 // DuckDB's "No files found that match the pattern "X"" means a live file is gone.
@@ -181,7 +199,7 @@ Result<ScanPlan> plan_scan(db::Connection& conn, const Storage& storage, const d
     auto part = std::find_if(parts.begin(), parts.end(), [&](const PartitionColumn& pc) { return pc.field == &f; });
     SILT_ASSIGN_OR_RETURN(std::string phys, delta::physical_name(f, mode));
     if (part != parts.end()) {
-      SILT_ASSIGN_OR_RETURN(expr, partition_column_expression("p.p" + std::to_string(part - parts.begin()), f.type));
+      expr = "p.p" + std::to_string(part - parts.begin());
     } else if (!present->count(phys)) {
       // Columns added after these files were written read as null (PROTOCOL.md, writer rules).
       expr = "CAST(NULL AS " + delta::duckdb_type(f.type) + ")";

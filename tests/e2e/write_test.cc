@@ -382,3 +382,20 @@ TEST(WriteHistory, EveryVersionOfThirtyCommitsMatchesAnIndependentModel) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(WriteRoundTrip, TimestampPartitionsAreUtcWhateverTheSessionZone) {
+  auto s = open_session();
+  TempTable t;
+  silt::ops::WriteOptions o;
+  o.partition_by = {"ts"};
+  auto w = silt::ops::write_table(*s, t.root(), "SELECT TIMESTAMPTZ '2024-03-01 12:34:56.5+00' AS ts, 1 AS v", o);
+  ASSERT_TRUE(w.ok()) << w.error().message();
+  ASSERT_TRUE(s->connection().execute("SET TimeZone = 'Asia/Tokyo'").ok());
+  auto r = s->run("SELECT epoch_ms(ts) FROM delta_scan('" + t.root() + "')");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->rows_as_text().value()[0][0], "1709296496500");
+}
+
+}  // namespace
