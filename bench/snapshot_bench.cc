@@ -32,19 +32,20 @@ const char* kSchema =
 
 std::string header_actions() {
   return std::string(R"({"protocol":{"minReaderVersion":1,"minWriterVersion":2}})") + "\n" +
-         R"({"metaData":{"id":"bench-0000","format":{"provider":"parquet","options":{}},"schemaString":")" + kSchema +
-         R"(","partitionColumns":["day"],"configuration":{},"createdTime":1700000000000}})" + "\n";
+         R"({"metaData":{"id":"bench-0000","format":{"provider":"parquet","options":{}},"schemaString":")" +
+         kSchema + R"(","partitionColumns":["day"],"configuration":{},"createdTime":1700000000000}})" + "\n";
 }
 
 std::string add_action(int i) {
   char buf[640];
-  std::snprintf(buf, sizeof buf,
-                R"({"add":{"path":"day=2024-%02d-%02d/part-%06d-6f1c2f0e-8d2b-4a5e-9c1d-%012d.c000.snappy.parquet",)"
-                R"("partitionValues":{"day":"2024-%02d-%02d"},"size":%d,"modificationTime":%lld,"dataChange":true,)"
-                R"("stats":"{\"numRecords\":%d,\"minValues\":{\"id\":%d,\"value\":\"a%06d\"},)"
-                R"(\"maxValues\":{\"id\":%d,\"value\":\"z%06d\"},\"nullCount\":{\"id\":0,\"value\":0}}"}})",
-                i % 12 + 1, i % 28 + 1, i, i, i % 12 + 1, i % 28 + 1, 100000 + i, 1700000000000LL + i, 1000, i * 1000,
-                i, i * 1000 + 999, i);
+  std::snprintf(
+      buf, sizeof buf,
+      R"({"add":{"path":"day=2024-%02d-%02d/part-%06d-6f1c2f0e-8d2b-4a5e-9c1d-%012d.c000.snappy.parquet",)"
+      R"("partitionValues":{"day":"2024-%02d-%02d"},"size":%d,"modificationTime":%lld,"dataChange":true,)"
+      R"("stats":"{\"numRecords\":%d,\"minValues\":{\"id\":%d,\"value\":\"a%06d\"},)"
+      R"(\"maxValues\":{\"id\":%d,\"value\":\"z%06d\"},\"nullCount\":{\"id\":0,\"value\":0}}"}})",
+      i % 12 + 1, i % 28 + 1, i, i, i % 12 + 1, i % 28 + 1, 100000 + i, 1700000000000LL + i, 1000, i * 1000,
+      i, i * 1000 + 999, i);
   return std::string(buf) + "\n";
 }
 
@@ -59,9 +60,7 @@ std::string version_name(int64_t v) {
   return buf;
 }
 
-void write_file(const fs::path& p, const std::string& text) {
-  std::ofstream(p, std::ios::binary) << text;
-}
+void write_file(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
 
 // Commits of `per_commit` adds each, version 0 also holding protocol and metadata.
 void make_log(const fs::path& root, int commits) {
@@ -80,20 +79,24 @@ void make_checkpoint(const fs::path& root, int64_t version) {
   auto db = silt::db::Database::open_in_memory();
   auto conn = silt::db::Connection::open(*db);
   std::string log = (root / "_delta_log").string();
-  std::string sql =
-      "COPY (SELECT * FROM read_json('" + log + "/*.json', format='newline_delimited', "
-      "columns={'add': 'STRUCT(path VARCHAR, partitionValues MAP(VARCHAR, VARCHAR), size BIGINT, modificationTime BIGINT, "
-      "dataChange BOOLEAN, stats VARCHAR)', 'metaData': 'STRUCT(id VARCHAR, format STRUCT(provider VARCHAR, options MAP(VARCHAR, VARCHAR)), "
-      "schemaString VARCHAR, partitionColumns VARCHAR[], configuration MAP(VARCHAR, VARCHAR), createdTime BIGINT)', "
-      "'protocol': 'STRUCT(minReaderVersion INTEGER, minWriterVersion INTEGER)'}) "
-      "WHERE add IS NOT NULL OR metaData IS NOT NULL OR protocol IS NOT NULL) TO '" + log + "/" +
-      version_name(version).substr(0, 20) + ".checkpoint.parquet' (FORMAT parquet)";
+  std::string sql = "COPY (SELECT * FROM read_json('" + log +
+                    "/*.json', format='newline_delimited', "
+                    "columns={'add': 'STRUCT(path VARCHAR, partitionValues MAP(VARCHAR, VARCHAR), size "
+                    "BIGINT, modificationTime BIGINT, "
+                    "dataChange BOOLEAN, stats VARCHAR)', 'metaData': 'STRUCT(id VARCHAR, format "
+                    "STRUCT(provider VARCHAR, options MAP(VARCHAR, VARCHAR)), "
+                    "schemaString VARCHAR, partitionColumns VARCHAR[], configuration MAP(VARCHAR, VARCHAR), "
+                    "createdTime BIGINT)', "
+                    "'protocol': 'STRUCT(minReaderVersion INTEGER, minWriterVersion INTEGER)'}) "
+                    "WHERE add IS NOT NULL OR metaData IS NOT NULL OR protocol IS NOT NULL) TO '" +
+                    log + "/" + version_name(version).substr(0, 20) + ".checkpoint.parquet' (FORMAT parquet)";
   auto st = conn->execute(sql);
   if (!st.ok()) {
     std::cerr << "checkpoint generation failed: " << st.error().message() << "\n";
     std::exit(1);
   }
-  write_file(root / "_delta_log" / "_last_checkpoint", R"({"version":)" + std::to_string(version) + R"(,"size":300002})");
+  write_file(root / "_delta_log" / "_last_checkpoint",
+             R"({"version":)" + std::to_string(version) + R"(,"size":300002})");
 }
 
 double run_ms(const std::vector<std::string>& args) {
@@ -137,7 +140,8 @@ int main(int argc, char** argv) {
   std::string silt = argv[1];
   int runs = argc > 2 ? std::atoi(argv[2]) : 5;
   fs::path data = fs::path(SILT_SOURCE_DIR) / "bench" / "data";
-  fs::path small = data / "log_10k_commits", ckpt = data / "log_10k_commits_checkpoint", bulk = data / "log_bulk";
+  fs::path small = data / "log_10k_commits", ckpt = data / "log_10k_commits_checkpoint",
+           bulk = data / "log_bulk";
   fs::path one = data / "one_file";
   if (!fs::exists(small / "_delta_log")) make_log(small, 10000);
   if (!fs::exists(ckpt / "_delta_log")) {
@@ -155,20 +159,22 @@ int main(int argc, char** argv) {
     std::string schema =
         R"({\"type\":\"struct\",\"fields\":[{\"name\":\"id\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}},)"
         R"({\"name\":\"value\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}}]})";
-    write_file(one / "_delta_log" / version_name(0),
-               std::string(R"({"protocol":{"minReaderVersion":1,"minWriterVersion":2}})") + "\n" +
-                   R"({"metaData":{"id":"one","format":{"provider":"parquet","options":{}},"schemaString":")" + schema +
-                   R"(","partitionColumns":[],"configuration":{},"createdTime":1700000000000}})" + "\n" +
-                   R"({"add":{"path":"part-0.parquet","partitionValues":{},"size":)" +
-                   std::to_string(fs::file_size(one / "part-0.parquet")) +
-                   R"(,"modificationTime":1700000000000,"dataChange":true}})" + "\n");
+    write_file(
+        one / "_delta_log" / version_name(0),
+        std::string(R"({"protocol":{"minReaderVersion":1,"minWriterVersion":2}})") + "\n" +
+            R"({"metaData":{"id":"one","format":{"provider":"parquet","options":{}},"schemaString":")" +
+            schema + R"(","partitionColumns":[],"configuration":{},"createdTime":1700000000000}})" + "\n" +
+            R"({"add":{"path":"part-0.parquet","partitionValues":{},"size":)" +
+            std::to_string(fs::file_size(one / "part-0.parquet")) +
+            R"(,"modificationTime":1700000000000,"dataChange":true}})" + "\n");
   }
   double baseline = median_ms({silt, "query", "SELECT 1"}, runs);
   double t_small = median_ms({silt, "describe", small.string()}, runs);
   double t_ckpt = median_ms({silt, "describe", ckpt.string()}, runs);
   double t_bulk = median_ms({silt, "describe", bulk.string()}, runs);
   std::string one_q = "SELECT count(*), sum(id) FROM ";
-  double t_rp = median_ms({silt, "query", one_q + "read_parquet('" + (one / "part-0.parquet").string() + "')"}, runs);
+  double t_rp =
+      median_ms({silt, "query", one_q + "read_parquet('" + (one / "part-0.parquet").string() + "')"}, runs);
   double t_ds = median_ms({silt, "query", one_q + "delta_scan('" + one.string() + "')"}, runs);
   std::printf("median of %d runs, whole processes, ms\n", runs);
   std::printf("silt query 'SELECT 1' (process baseline)      %8.1f\n", baseline);

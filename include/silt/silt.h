@@ -10,10 +10,10 @@
 //   auto same = session->run("SELECT count(*) FROM delta_scan('/data/events', version => 3)");
 #pragma once
 
-#include "delta/model/actions.h"        // AddFile, Metadata, Protocol, ...: the log's actions
-#include "delta/schema/schema.h"        // parse_schema(): the table's typed schema
-#include "delta/snapshot/snapshot.h"    // Snapshot: one reconciled table version
-#include "delta/stats/file_stats.h"     // parse_file_stats(): per-file min/max/null counts
-#include "ops/history.h"                // table_history(): versions with their commitInfo
-#include "scan/session.h"               // Session, TimeTravel, scans and SQL with delta_scan
-#include "util/result.h"                // Result<T>, Status, Error, ErrorKind
+#include "delta/model/actions.h"      // AddFile, Metadata, Protocol, ...: the log's actions
+#include "delta/schema/schema.h"      // parse_schema(): the table's typed schema
+#include "delta/snapshot/snapshot.h"  // Snapshot: one reconciled table version
+#include "delta/stats/file_stats.h"   // parse_file_stats(): per-file min/max/null counts
+#include "ops/history.h"              // table_history(): versions with their commitInfo
+#include "scan/session.h"             // Session, TimeTravel, scans and SQL with delta_scan
+#include "util/result.h"              // Result<T>, Status, Error, ErrorKind

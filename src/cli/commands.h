@@ -18,7 +18,7 @@ enum class Format { Table, Csv, Json, Parquet };
 struct QueryArgs {
   std::string sql;
   Format format = Format::Table;
-  std::string output;  // file path; "" = stdout
+  std::string output;    // file path; "" = stdout
   bool verbose = false;  // report files scanned per delta_scan on stderr
 };
 

@@ -48,7 +48,8 @@ Status run_describe(Session& session, const DescribeArgs& args) {
     SILT_ASSIGN_OR_RETURN(int64_t ts, parse_timestamp_ms(*args.timestamp));
     at.timestamp_ms = ts;
   }
-  SILT_ASSIGN_OR_RETURN(auto snap, session.snapshot(args.path, at, delta::SnapshotOptions{.with_stats = false}));
+  SILT_ASSIGN_OR_RETURN(auto snap,
+                        session.snapshot(args.path, at, delta::SnapshotOptions{.with_stats = false}));
   delta::StructType schema;  // empty until a writer sets one (Delta Live Tables do this)
   if (!snap.metadata().schema_string.empty()) {
     SILT_ASSIGN_OR_RETURN(schema, delta::parse_schema(snap.metadata().schema_string));
@@ -64,14 +65,16 @@ Status run_describe(Session& session, const DescribeArgs& args) {
     }
     std::string parts, props, feats;
     for (const auto& c : m.partition_columns) parts += (parts.empty() ? "" : ",") + json_quote(c);
-    for (const auto& [k, v] : m.configuration) props += (props.empty() ? "" : ",") + json_quote(k) + ":" + json_quote(v);
+    for (const auto& [k, v] : m.configuration)
+      props += (props.empty() ? "" : ",") + json_quote(k) + ":" + json_quote(v);
     for (const auto& f : features(p)) feats += (feats.empty() ? "" : ",") + json_quote(f);
     std::cout << "{\"path\":" << json_quote(snap.table_root()) << ",\"version\":" << snap.version()
               << ",\"id\":" << json_quote(m.id) << ",\"name\":" << (m.name ? json_quote(*m.name) : "null")
               << ",\"numFiles\":" << snap.files().size() << ",\"sizeInBytes\":" << snap.total_size()
-              << ",\"minReaderVersion\":" << p.min_reader_version << ",\"minWriterVersion\":" << p.min_writer_version
-              << ",\"features\":[" << feats << "],\"partitionColumns\":[" << parts << "],\"properties\":{" << props
-              << "},\"schema\":[" << cols << "]}\n";
+              << ",\"minReaderVersion\":" << p.min_reader_version
+              << ",\"minWriterVersion\":" << p.min_writer_version << ",\"features\":[" << feats
+              << "],\"partitionColumns\":[" << parts << "],\"properties\":{" << props << "},\"schema\":["
+              << cols << "]}\n";
     return ok_status();
   }
   std::cout << "table      " << snap.table_root() << "\n"
@@ -90,7 +93,8 @@ Status run_describe(Session& session, const DescribeArgs& args) {
   TextTable t;
   t.header = {"column", "type", "nullable"};
   for (const auto& field : schema.fields) {
-    t.rows.push_back({field.name, delta::delta_type_name(field.type), std::string(field.nullable ? "yes" : "no")});
+    t.rows.push_back(
+        {field.name, delta::delta_type_name(field.type), std::string(field.nullable ? "yes" : "no")});
   }
   print_table(std::cout, t);
   return ok_status();
@@ -102,8 +106,9 @@ Status run_history(Session& session, const HistoryArgs& args) {
     std::cout << "[";
     for (size_t i = 0; i < entries.size(); i++) {
       const auto& e = entries[i];
-      std::cout << (i ? ",\n " : "") << "{\"version\":" << e.version << ",\"timestamp\":"
-                << json_quote(format_timestamp_ms(e.timestamp_ms)) << ",\"commitInfo\":" << e.commit_info_json << "}";
+      std::cout << (i ? ",\n " : "") << "{\"version\":" << e.version
+                << ",\"timestamp\":" << json_quote(format_timestamp_ms(e.timestamp_ms))
+                << ",\"commitInfo\":" << e.commit_info_json << "}";
     }
     std::cout << "]\n";
     return ok_status();

@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
 
   silt::cli::QueryArgs query;
-  auto* q = app.add_subcommand("query", "run SQL; delta_scan('path' [, version => N | timestamp => 'T']) reads a table");
+  auto* q = app.add_subcommand(
+      "query", "run SQL; delta_scan('path' [, version => N | timestamp => 'T']) reads a table");
   q->add_option("sql", query.sql, "SQL statements (the last one's result is printed)")->required();
   q->add_option("--format", query.format, "table | csv | json | parquet")
       ->transform(CLI::CheckedTransformer(kFormats, CLI::ignore_case));
@@ -50,23 +51,26 @@ int main(int argc, char** argv) {
   auto* h = app.add_subcommand("history", "list a table's versions with operation, parameters and metrics");
   h->add_option("path", history.path, "table path")->required();
   h->add_option("--format", history.format, "table | json")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, Format>{{"table", Format::Table}, {"json", Format::Json}},
-                                          CLI::ignore_case));
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, Format>{{"table", Format::Table}, {"json", Format::Json}}, CLI::ignore_case));
   h->add_option("--limit", history.limit, "newest N versions only");
 
   silt::cli::DescribeArgs describe;
-  auto* d = app.add_subcommand("describe", "schema, partitioning, protocol, features, files and size of a table");
+  auto* d =
+      app.add_subcommand("describe", "schema, partitioning, protocol, features, files and size of a table");
   d->add_option("path", describe.path, "table path")->required();
   d->add_option("--format", describe.format, "table | json")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, Format>{{"table", Format::Table}, {"json", Format::Json}},
-                                          CLI::ignore_case));
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, Format>{{"table", Format::Table}, {"json", Format::Json}}, CLI::ignore_case));
   auto* dv = d->add_option("--version", describe.version, "describe this version");
-  d->add_option("--timestamp", describe.timestamp, "describe the version as of this time (UTC)")->excludes(dv);
+  d->add_option("--timestamp", describe.timestamp, "describe the version as of this time (UTC)")
+      ->excludes(dv);
 
   silt::cli::WriteArgs write;
   std::string write_mode = "append", schema_mode = "strict", partition_by;
   std::vector<std::string> no_stats;
-  auto* w = app.add_subcommand("write", "write query results or a data file to a Delta table (created if missing)");
+  auto* w =
+      app.add_subcommand("write", "write query results or a data file to a Delta table (created if missing)");
   w->add_option("path", write.path, "table path")->required();
   auto* w_sql = w->add_option("--sql", write.sql, "SELECT whose rows are written (may use delta_scan)");
   w->add_option("--file", write.file, "a .parquet, .csv or .json file (globs allowed)")->excludes(w_sql);
@@ -74,23 +78,29 @@ int main(int argc, char** argv) {
   w->add_option("--partition-by", partition_by, "comma-separated partition columns (new tables)");
   w->add_option("--schema-mode", schema_mode, "strict | merge | overwrite")
       ->check(CLI::IsMember({"strict", "merge", "overwrite"}));
-  w->add_option("--replace-where", write.options.replace_where, "with --mode overwrite: replace only matching rows");
+  w->add_option("--replace-where", write.options.replace_where,
+                "with --mode overwrite: replace only matching rows");
   w->add_option("--app-id", write.options.app_id, "idempotent writes: application id");
-  w->add_option("--app-version", write.options.app_version, "idempotent writes: version within the application");
-  w->add_option("--target-file-size", write.options.target_file_size, "bytes per data file (default 128 MiB)");
-  w->add_option("--compression", write.options.compression, "zstd | snappy")->check(CLI::IsMember({"zstd", "snappy"}));
+  w->add_option("--app-version", write.options.app_version,
+                "idempotent writes: version within the application");
+  w->add_option("--target-file-size", write.options.target_file_size,
+                "bytes per data file (default 128 MiB)");
+  w->add_option("--compression", write.options.compression, "zstd | snappy")
+      ->check(CLI::IsMember({"zstd", "snappy"}));
   w->add_option("--no-stats", no_stats, "columns never recorded in file statistics (PII)")->delimiter(',');
 
   silt::cli::CreateArgs create;
   std::vector<std::string> properties;
   auto* c = app.add_subcommand("create", "create an empty Delta table");
   c->add_option("path", create.path, "table path")->required();
-  c->add_option("--schema", create.columns, "columns, e.g. \"id BIGINT, name VARCHAR, day DATE\"")->required();
+  c->add_option("--schema", create.columns, "columns, e.g. \"id BIGINT, name VARCHAR, day DATE\"")
+      ->required();
   c->add_option("--partition-by", partition_by, "comma-separated partition columns");
   c->add_option("--property", properties, "table property key=value (repeatable)");
 
   std::string checkpoint_path;
-  auto* cp = app.add_subcommand("checkpoint", "write a checkpoint of the latest version and clean up expired logs");
+  auto* cp =
+      app.add_subcommand("checkpoint", "write a checkpoint of the latest version and clean up expired logs");
   cp->add_option("path", checkpoint_path, "table path")->required();
 
   silt::cli::VacuumArgs vacuum;
@@ -133,7 +143,8 @@ int main(int argc, char** argv) {
     return out;
   };
   if (*w) {
-    write.options.mode = write_mode == "overwrite" ? silt::ops::WriteMode::Overwrite : silt::ops::WriteMode::Append;
+    write.options.mode =
+        write_mode == "overwrite" ? silt::ops::WriteMode::Overwrite : silt::ops::WriteMode::Append;
     write.options.schema_mode = schema_mode == "merge"       ? silt::ops::SchemaMode::Merge
                                 : schema_mode == "overwrite" ? silt::ops::SchemaMode::Overwrite
                                                              : silt::ops::SchemaMode::Strict;
@@ -147,7 +158,8 @@ int main(int argc, char** argv) {
     create.options.partition_by = split(partition_by);
     for (const auto& p : properties) {
       auto eq = p.find('=');
-      if (eq == std::string::npos) return report(silt::Error(silt::ErrorKind::InvalidArgument, "--property needs key=value: " + p));
+      if (eq == std::string::npos)
+        return report(silt::Error(silt::ErrorKind::InvalidArgument, "--property needs key=value: " + p));
       create.options.properties[p.substr(0, eq)] = p.substr(eq + 1);
     }
     return report(silt::cli::run_create(s, create));

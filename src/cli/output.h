@@ -18,5 +18,4 @@ struct TextTable {
 // values are escaped so that one row stays on one line.
 void print_table(std::ostream& out, const TextTable& table);
 
-
 }  // namespace silt::cli

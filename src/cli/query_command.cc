@@ -18,9 +18,18 @@ namespace {
 
 bool is_numeric(duckdb_type t) {
   switch (t) {
-    case DUCKDB_TYPE_TINYINT: case DUCKDB_TYPE_SMALLINT: case DUCKDB_TYPE_INTEGER: case DUCKDB_TYPE_BIGINT:
-    case DUCKDB_TYPE_UTINYINT: case DUCKDB_TYPE_USMALLINT: case DUCKDB_TYPE_UINTEGER: case DUCKDB_TYPE_UBIGINT:
-    case DUCKDB_TYPE_FLOAT: case DUCKDB_TYPE_DOUBLE: case DUCKDB_TYPE_HUGEINT: case DUCKDB_TYPE_UHUGEINT:
+    case DUCKDB_TYPE_TINYINT:
+    case DUCKDB_TYPE_SMALLINT:
+    case DUCKDB_TYPE_INTEGER:
+    case DUCKDB_TYPE_BIGINT:
+    case DUCKDB_TYPE_UTINYINT:
+    case DUCKDB_TYPE_USMALLINT:
+    case DUCKDB_TYPE_UINTEGER:
+    case DUCKDB_TYPE_UBIGINT:
+    case DUCKDB_TYPE_FLOAT:
+    case DUCKDB_TYPE_DOUBLE:
+    case DUCKDB_TYPE_HUGEINT:
+    case DUCKDB_TYPE_UHUGEINT:
     case DUCKDB_TYPE_DECIMAL:
       return true;
     default:
@@ -42,26 +51,32 @@ Status print_result(db::QueryResult& result, const std::vector<bool>& right_alig
 // A row-returning statement is printed through DuckDB's own VARCHAR casts, which render every
 // type (lists, structs, maps) as DuckDB does; its original column types decide alignment.
 Status print_query(Session& session, const std::string& expanded) {
-  SILT_ASSIGN_OR_RETURN(auto described, session.connection().query_text("DESCRIBE SELECT * FROM (" + expanded + ")"));
+  SILT_ASSIGN_OR_RETURN(auto described,
+                        session.connection().query_text("DESCRIBE SELECT * FROM (" + expanded + ")"));
   std::vector<bool> numeric;
   for (auto& row : described) {
     std::string type = row.size() > 1 && row[1] ? *row[1] : "";
     numeric.push_back(type.find('[') == std::string::npos &&
-                      (type.starts_with("DECIMAL") || type == "TINYINT" || type == "SMALLINT" || type == "INTEGER" ||
-                       type == "BIGINT" || type == "HUGEINT" || type == "UTINYINT" || type == "USMALLINT" ||
-                       type == "UINTEGER" || type == "UBIGINT" || type == "UHUGEINT" || type == "FLOAT" ||
-                       type == "DOUBLE"));
+                      (type.starts_with("DECIMAL") || type == "TINYINT" || type == "SMALLINT" ||
+                       type == "INTEGER" || type == "BIGINT" || type == "HUGEINT" || type == "UTINYINT" ||
+                       type == "USMALLINT" || type == "UINTEGER" || type == "UBIGINT" || type == "UHUGEINT" ||
+                       type == "FLOAT" || type == "DOUBLE"));
   }
-  SILT_ASSIGN_OR_RETURN(auto result, session.connection().query("SELECT COLUMNS(*)::VARCHAR FROM (" + expanded + ")"));
+  SILT_ASSIGN_OR_RETURN(auto result,
+                        session.connection().query("SELECT COLUMNS(*)::VARCHAR FROM (" + expanded + ")"));
   return print_result(result, numeric);
 }
 
 const char* copy_options(Format f) {
   switch (f) {
-    case Format::Csv: return "(FORMAT csv, HEADER)";
-    case Format::Json: return "(FORMAT json)";
-    case Format::Parquet: return "(FORMAT parquet)";
-    case Format::Table: break;
+    case Format::Csv:
+      return "(FORMAT csv, HEADER)";
+    case Format::Json:
+      return "(FORMAT json)";
+    case Format::Parquet:
+      return "(FORMAT parquet)";
+    case Format::Table:
+      break;
   }
   return "";
 }
@@ -71,8 +86,10 @@ bool returns_rows(const std::string& stmt) {
   size_t i = 0;
   while (i < stmt.size() && (std::isspace(static_cast<unsigned char>(stmt[i])) || stmt[i] == '(')) i++;
   std::string word;
-  while (i < stmt.size() && std::isalpha(static_cast<unsigned char>(stmt[i]))) word.push_back(char(std::tolower(stmt[i++])));
-  for (const char* k : {"select", "with", "from", "values", "table", "describe", "show", "summarize", "pivot", "unpivot"}) {
+  while (i < stmt.size() && std::isalpha(static_cast<unsigned char>(stmt[i])))
+    word.push_back(char(std::tolower(stmt[i++])));
+  for (const char* k :
+       {"select", "with", "from", "values", "table", "describe", "show", "summarize", "pivot", "unpivot"}) {
     if (word == k) return true;
   }
   return false;
@@ -92,8 +109,8 @@ Status export_result(Session& session, const std::string& expanded, const QueryA
     if (fd < 0) return Error(ErrorKind::Io, "cannot create a temporary file in " + target);
     close(fd);
   }
-  Status st = session.connection().execute("COPY (SELECT * FROM (" + expanded + ")) TO " + quote_literal(target) +
-                                           " " + copy_options(args.format));
+  Status st = session.connection().execute("COPY (SELECT * FROM (" + expanded + ")) TO " +
+                                           quote_literal(target) + " " + copy_options(args.format));
   if (args.output.empty()) {
     if (st.ok()) {
       std::ifstream in(target, std::ios::binary);
@@ -130,7 +147,9 @@ Status run_query(Session& session, const QueryArgs& args) {
 
 Status run_shell(Session& session) {
   bool tty = isatty(STDIN_FILENO);
-  if (tty) std::cout << "silt " SILT_VERSION " shell: SQL with delta_scan('path'); end statements with ';', .quit to leave\n";
+  if (tty)
+    std::cout << "silt " SILT_VERSION
+                 " shell: SQL with delta_scan('path'); end statements with ';', .quit to leave\n";
   std::string buffer;
   while (true) {
     const char* prompt = tty ? (buffer.empty() ? "silt> " : "  ... ") : "";

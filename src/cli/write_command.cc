@@ -8,8 +8,8 @@ namespace {
 
 void report(const std::string& path, const ops::WriteResult& r) {
   if (r.skipped) {
-    std::cout << "nothing to do: this application transaction was already committed (table version " << r.version
-              << ")\n";
+    std::cout << "nothing to do: this application transaction was already committed (table version "
+              << r.version << ")\n";
     return;
   }
   std::cout << "committed version " << r.version << " of " << path << ": " << r.files_added << " file(s), "
@@ -18,13 +18,15 @@ void report(const std::string& path, const ops::WriteResult& r) {
   if (r.attempts > 1) std::cout << " (after " << r.attempts - 1 << " concurrent commit(s))";
   if (r.checkpointed) std::cout << "; checkpoint written";
   std::cout << "\n";
-  if (!r.checkpoint_warning.empty()) std::cerr << "warning: checkpoint not written: " << r.checkpoint_warning << "\n";
+  if (!r.checkpoint_warning.empty())
+    std::cerr << "warning: checkpoint not written: " << r.checkpoint_warning << "\n";
 }
 
 }  // namespace
 
 Status run_write(Session& session, const WriteArgs& args) {
-  if (args.sql.empty() == args.file.empty()) return Error(ErrorKind::InvalidArgument, "give exactly one of --sql or --file");
+  if (args.sql.empty() == args.file.empty())
+    return Error(ErrorKind::InvalidArgument, "give exactly one of --sql or --file");
   std::string source = args.sql;
   if (!args.file.empty()) {
     SILT_ASSIGN_OR_RETURN(source, ops::file_source_sql(args.file));

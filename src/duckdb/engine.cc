@@ -26,7 +26,8 @@ void Database::Close::operator()(duckdb_database* db) const {
 
 Result<Database> Database::open_in_memory() {
   duckdb_config config;
-  if (duckdb_create_config(&config) != DuckDBSuccess) return Error(ErrorKind::Internal, "duckdb config failed");
+  if (duckdb_create_config(&config) != DuckDBSuccess)
+    return Error(ErrorKind::Internal, "duckdb config failed");
   duckdb_set_config(config, "autoinstall_known_extensions", "false");
   duckdb_set_config(config, "autoload_known_extensions", "false");
   auto handle = std::unique_ptr<duckdb_database, Close>(new duckdb_database(nullptr));
@@ -147,8 +148,9 @@ Result<QueryResult::TextRows> QueryResult::rows_as_text() {
       }
       char* v = duckdb_value_varchar(handle_.get(), c, r);
       if (!v) {
-        return Error(ErrorKind::Unsupported, "column " + column_name(c) +
-                                                 " has a type that needs a cast to VARCHAR to be read as text");
+        return Error(
+            ErrorKind::Unsupported,
+            "column " + column_name(c) + " has a type that needs a cast to VARCHAR to be read as text");
       }
       row.emplace_back(std::string(v));
       duckdb_free(v);

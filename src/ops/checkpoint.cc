@@ -21,9 +21,11 @@ bool checkpoint_due(const delta::Metadata& metadata, int64_t version) {
 Result<CheckpointReport> checkpoint_table(Session& session, const std::string& table_path,
                                           std::optional<int64_t> version) {
   SILT_ASSIGN_OR_RETURN(auto listing, session.list_log(table_path));
-  SILT_ASSIGN_OR_RETURN(auto snap, delta::Snapshot::load(listing, session.storage(), session.connection(), version));
+  SILT_ASSIGN_OR_RETURN(auto snap,
+                        delta::Snapshot::load(listing, session.storage(), session.connection(), version));
   CheckpointReport report;
-  SILT_ASSIGN_OR_RETURN(report.summary, delta::write_checkpoint(snap, session.storage(), session.connection()));
+  SILT_ASSIGN_OR_RETURN(report.summary,
+                        delta::write_checkpoint(snap, session.storage(), session.connection()));
   const auto& config = snap.metadata().configuration;
   auto cleanup = config.find("delta.enableExpiredLogCleanup");
   if (cleanup != config.end() && cleanup->second == "false") return report;

@@ -130,44 +130,68 @@ StructField query_field(std::string name, DataType type) {
 
 std::optional<DataType> delta_primitive(duckdb_type id) {
   switch (id) {
-    case DUCKDB_TYPE_BOOLEAN: return DataType(PrimitiveKind::Boolean);
-    case DUCKDB_TYPE_TINYINT: return DataType(PrimitiveKind::Byte);
+    case DUCKDB_TYPE_BOOLEAN:
+      return DataType(PrimitiveKind::Boolean);
+    case DUCKDB_TYPE_TINYINT:
+      return DataType(PrimitiveKind::Byte);
     case DUCKDB_TYPE_SMALLINT:
-    case DUCKDB_TYPE_UTINYINT: return DataType(PrimitiveKind::Short);
+    case DUCKDB_TYPE_UTINYINT:
+      return DataType(PrimitiveKind::Short);
     case DUCKDB_TYPE_INTEGER:
-    case DUCKDB_TYPE_USMALLINT: return DataType(PrimitiveKind::Integer);
+    case DUCKDB_TYPE_USMALLINT:
+      return DataType(PrimitiveKind::Integer);
     case DUCKDB_TYPE_BIGINT:
-    case DUCKDB_TYPE_UINTEGER: return DataType(PrimitiveKind::Long);
-    case DUCKDB_TYPE_UBIGINT: return DataType::decimal(20, 0);  // every UBIGINT fits 20 digits
+    case DUCKDB_TYPE_UINTEGER:
+      return DataType(PrimitiveKind::Long);
+    case DUCKDB_TYPE_UBIGINT:
+      return DataType::decimal(20, 0);  // every UBIGINT fits 20 digits
     case DUCKDB_TYPE_HUGEINT:
-    case DUCKDB_TYPE_UHUGEINT: return DataType::decimal(38, 0);  // e.g. sum(BIGINT); casts check range
-    case DUCKDB_TYPE_FLOAT: return DataType(PrimitiveKind::Float);
-    case DUCKDB_TYPE_DOUBLE: return DataType(PrimitiveKind::Double);
+    case DUCKDB_TYPE_UHUGEINT:
+      return DataType::decimal(38, 0);  // e.g. sum(BIGINT); casts check range
+    case DUCKDB_TYPE_FLOAT:
+      return DataType(PrimitiveKind::Float);
+    case DUCKDB_TYPE_DOUBLE:
+      return DataType(PrimitiveKind::Double);
     case DUCKDB_TYPE_VARCHAR:
     case DUCKDB_TYPE_ENUM:
-    case DUCKDB_TYPE_UUID: return DataType(PrimitiveKind::String);
-    case DUCKDB_TYPE_BLOB: return DataType(PrimitiveKind::Binary);
-    case DUCKDB_TYPE_DATE: return DataType(PrimitiveKind::Date);
-    case DUCKDB_TYPE_TIMESTAMP_TZ: return DataType(PrimitiveKind::Timestamp);
+    case DUCKDB_TYPE_UUID:
+      return DataType(PrimitiveKind::String);
+    case DUCKDB_TYPE_BLOB:
+      return DataType(PrimitiveKind::Binary);
+    case DUCKDB_TYPE_DATE:
+      return DataType(PrimitiveKind::Date);
+    case DUCKDB_TYPE_TIMESTAMP_TZ:
+      return DataType(PrimitiveKind::Timestamp);
     case DUCKDB_TYPE_TIMESTAMP:
     case DUCKDB_TYPE_TIMESTAMP_S:
     case DUCKDB_TYPE_TIMESTAMP_MS:
-    case DUCKDB_TYPE_TIMESTAMP_NS: return DataType(PrimitiveKind::TimestampNtz);
-    default: return std::nullopt;
+    case DUCKDB_TYPE_TIMESTAMP_NS:
+      return DataType(PrimitiveKind::TimestampNtz);
+    default:
+      return std::nullopt;
   }
 }
 
 std::string duckdb_type_name(duckdb_type id) {
   switch (id) {
-    case DUCKDB_TYPE_TIME: return "TIME";
-    case DUCKDB_TYPE_TIME_TZ: return "TIME WITH TIME ZONE";
-    case DUCKDB_TYPE_TIME_NS: return "TIME_NS";
-    case DUCKDB_TYPE_INTERVAL: return "INTERVAL";
-    case DUCKDB_TYPE_UNION: return "UNION";
-    case DUCKDB_TYPE_BIT: return "BIT";
-    case DUCKDB_TYPE_BIGNUM: return "BIGNUM";
-    case DUCKDB_TYPE_SQLNULL: return "NULL (untyped)";
-    default: return fmt::format("#{}", static_cast<int>(id));
+    case DUCKDB_TYPE_TIME:
+      return "TIME";
+    case DUCKDB_TYPE_TIME_TZ:
+      return "TIME WITH TIME ZONE";
+    case DUCKDB_TYPE_TIME_NS:
+      return "TIME_NS";
+    case DUCKDB_TYPE_INTERVAL:
+      return "INTERVAL";
+    case DUCKDB_TYPE_UNION:
+      return "UNION";
+    case DUCKDB_TYPE_BIT:
+      return "BIT";
+    case DUCKDB_TYPE_BIGNUM:
+      return "BIGNUM";
+    case DUCKDB_TYPE_SQLNULL:
+      return "NULL (untyped)";
+    default:
+      return fmt::format("#{}", static_cast<int>(id));
   }
 }
 
@@ -203,10 +227,14 @@ Result<DataType> delta_type_of(duckdb_logical_type type, const std::string& colu
   switch (id) {
     case DUCKDB_TYPE_DECIMAL:
       return DataType::decimal(duckdb_decimal_width(type), duckdb_decimal_scale(type));
-    case DUCKDB_TYPE_STRUCT: return delta_struct_of(type, column);
-    case DUCKDB_TYPE_LIST: return delta_array_of(LogicalType(duckdb_list_type_child_type(type)), column);
-    case DUCKDB_TYPE_ARRAY: return delta_array_of(LogicalType(duckdb_array_type_child_type(type)), column);
-    case DUCKDB_TYPE_MAP: return delta_map_of(type, column);
+    case DUCKDB_TYPE_STRUCT:
+      return delta_struct_of(type, column);
+    case DUCKDB_TYPE_LIST:
+      return delta_array_of(LogicalType(duckdb_list_type_child_type(type)), column);
+    case DUCKDB_TYPE_ARRAY:
+      return delta_array_of(LogicalType(duckdb_array_type_child_type(type)), column);
+    case DUCKDB_TYPE_MAP:
+      return delta_map_of(type, column);
     default:
       return Error(ErrorKind::Unsupported,
                    fmt::format("column '{}' has DuckDB type {}, which no Delta type holds; cast it", column,
@@ -286,17 +314,20 @@ Result<std::string> partition_text(const StructField& field, const std::string& 
                                                      delta::delta_type_name(field.type)));
   }
   switch (p->kind) {
-    case PrimitiveKind::String: return fmt::format("NULLIF({}, '')", typed);  // "" reads as null anyway
+    case PrimitiveKind::String:
+      return fmt::format("NULLIF({}, '')", typed);  // "" reads as null anyway
     case PrimitiveKind::Timestamp:
       return fmt::format("strftime(timezone('UTC', {}), '%Y-%m-%d %H:%M:%S.%f')", typed);
-    case PrimitiveKind::TimestampNtz: return fmt::format("strftime({}, '%Y-%m-%d %H:%M:%S.%f')", typed);
+    case PrimitiveKind::TimestampNtz:
+      return fmt::format("strftime({}, '%Y-%m-%d %H:%M:%S.%f')", typed);
     case PrimitiveKind::Float:
     case PrimitiveKind::Double:  // Java's names for the non-finite values
       return fmt::format(
           "CASE CAST({0} AS VARCHAR) WHEN 'nan' THEN 'NaN' WHEN 'inf' THEN 'Infinity' WHEN '-inf' THEN "
           "'-Infinity' ELSE CAST({0} AS VARCHAR) END",
           typed);
-    default: return fmt::format("CAST({} AS VARCHAR)", typed);  // integers, decimals, true/false, dates
+    default:
+      return fmt::format("CAST({} AS VARCHAR)", typed);  // integers, decimals, true/false, dates
   }
 }
 
@@ -685,18 +716,27 @@ std::optional<std::string> bound_json(std::string_view text, const PrimitiveType
     case PrimitiveKind::Byte:
     case PrimitiveKind::Short:
     case PrimitiveKind::Integer:
-    case PrimitiveKind::Long: return is_integer_text(text) ? std::optional(std::string(text)) : std::nullopt;
+    case PrimitiveKind::Long:
+      return is_integer_text(text) ? std::optional(std::string(text)) : std::nullopt;
     case PrimitiveKind::Decimal:
       return is_decimal_text(text) ? std::optional(std::string(text)) : std::nullopt;
-    case PrimitiveKind::Float: return floating_json<float>(text);
-    case PrimitiveKind::Double: return floating_json<double>(text);
-    case PrimitiveKind::Boolean: return boolean_json(text);
-    case PrimitiveKind::String: return string_json(text, bound);
-    case PrimitiveKind::Date: return date_json(text);
-    case PrimitiveKind::Timestamp: return timestamp_json(text, true, bound);
-    case PrimitiveKind::TimestampNtz: return timestamp_json(text, false, bound);
+    case PrimitiveKind::Float:
+      return floating_json<float>(text);
+    case PrimitiveKind::Double:
+      return floating_json<double>(text);
+    case PrimitiveKind::Boolean:
+      return boolean_json(text);
+    case PrimitiveKind::String:
+      return string_json(text, bound);
+    case PrimitiveKind::Date:
+      return date_json(text);
+    case PrimitiveKind::Timestamp:
+      return timestamp_json(text, true, bound);
+    case PrimitiveKind::TimestampNtz:
+      return timestamp_json(text, false, bound);
     case PrimitiveKind::Binary:  // protocol: no min/max for binary
-    case PrimitiveKind::Void: return std::nullopt;
+    case PrimitiveKind::Void:
+      return std::nullopt;
   }
   return std::nullopt;
 }

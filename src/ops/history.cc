@@ -36,7 +36,8 @@ Result<std::vector<HistoryEntry>> table_history(Session& session, std::string_vi
     e.timestamp_ms = mtimes[size_t(listing.commits.rend() - it) - 1];
     if (ict.enabled && e.version >= ict.enablement_version) {
       if (!sink.info || !sink.info->in_commit_timestamp) {
-        return Error(ErrorKind::Corruption, "commit " + std::to_string(e.version) + " lacks its inCommitTimestamp");
+        return Error(ErrorKind::Corruption,
+                     "commit " + std::to_string(e.version) + " lacks its inCommitTimestamp");
       }
       e.timestamp_ms = *sink.info->in_commit_timestamp;
     }

@@ -36,15 +36,19 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-bool same_type(const DataType& a, const DataType& b) { return delta::duckdb_type(a) == delta::duckdb_type(b); }
+bool same_type(const DataType& a, const DataType& b) {
+  return delta::duckdb_type(a) == delta::duckdb_type(b);
+}
 
 bool has_timestamp_ntz(const DataType& t) {
   if (t.is(delta::PrimitiveKind::TimestampNtz)) return true;
   if (const auto* s = t.struct_type()) {
-    return std::any_of(s->fields.begin(), s->fields.end(), [](const StructField& f) { return has_timestamp_ntz(f.type); });
+    return std::any_of(s->fields.begin(), s->fields.end(),
+                       [](const StructField& f) { return has_timestamp_ntz(f.type); });
   }
   if (const auto* a = t.array_type()) return has_timestamp_ntz(*a->element_type);
-  if (const auto* m = t.map_type()) return has_timestamp_ntz(*m->key_type) || has_timestamp_ntz(*m->value_type);
+  if (const auto* m = t.map_type())
+    return has_timestamp_ntz(*m->key_type) || has_timestamp_ntz(*m->value_type);
   return false;
 }
 
@@ -100,9 +104,9 @@ void record_type_change(StructField& f, const DataType& from, const DataType& to
 }
 
 struct SchemaPlan {
-  StructType schema;         // the table schema after this write
-  bool changed = false;      // metadata must be committed
-  bool widened = false;      // type widening used: the typeWidening feature is needed
+  StructType schema;     // the table schema after this write
+  bool changed = false;  // metadata must be committed
+  bool widened = false;  // type widening used: the typeWidening feature is needed
 };
 
 // Strict: the data's columns must be the table's (missing nullable columns are filled with
@@ -147,7 +151,8 @@ Result<SchemaPlan> reconcile(const StructType& table, const StructType& data, Sc
   }
   if (extra.empty() && mismatched.empty() && missing.empty()) return plan;
   std::string msg = "schema mismatch:";
-  if (!extra.empty()) msg += " column(s) not in the table: " + join(extra) + " (add them with --schema-mode merge);";
+  if (!extra.empty())
+    msg += " column(s) not in the table: " + join(extra) + " (add them with --schema-mode merge);";
   if (!mismatched.empty()) msg += " incompatible type(s): " + join(mismatched) + ";";
   if (!missing.empty()) msg += " non-nullable column(s) missing from the data: " + join(missing) + ";";
   msg.pop_back();
@@ -161,8 +166,8 @@ std::string aligned_select(const std::string& source_sql, const StructType& tabl
     auto it = std::find_if(data.fields.begin(), data.fields.end(),
                            [&](const StructField& d) { return lower(t.name) == lower(d.name); });
     std::string expr = it == data.fields.end() ? "NULL" : "src." + quote_ident(it->name);
-    cols += (cols.empty() ? "" : ", ") + ("CAST(" + expr + " AS " + delta::duckdb_type(t.type) + ") AS " +
-                                          quote_ident(t.name));
+    cols += (cols.empty() ? "" : ", ") +
+            ("CAST(" + expr + " AS " + delta::duckdb_type(t.type) + ") AS " + quote_ident(t.name));
   }
   return "SELECT " + cols + " FROM (" + source_sql + ") AS src";
 }
@@ -173,16 +178,18 @@ Result<std::optional<delta::Snapshot>> existing_table(Session& session, std::str
     if (listing.error().kind() == ErrorKind::NotFound) return std::optional<delta::Snapshot>();
     return listing.error();
   }
-  SILT_ASSIGN_OR_RETURN(auto snap, delta::Snapshot::load(*listing, session.storage(), session.connection(),
-                                                         std::nullopt));
+  SILT_ASSIGN_OR_RETURN(
+      auto snap, delta::Snapshot::load(*listing, session.storage(), session.connection(), std::nullopt));
   return std::optional<delta::Snapshot>(std::move(snap));
 }
 
 Status check_partition_columns(const std::vector<std::string>& cols, const StructType& schema) {
   for (const auto& c : cols) {
     const StructField* f = delta::find_field(schema, c);
-    if (!f) return Error(ErrorKind::InvalidArgument, "partition column " + c + " is not a column of the data");
-    if (!f->type.primitive()) return Error(ErrorKind::InvalidArgument, "partition column " + c + " must be of a primitive type");
+    if (!f)
+      return Error(ErrorKind::InvalidArgument, "partition column " + c + " is not a column of the data");
+    if (!f->type.primitive())
+      return Error(ErrorKind::InvalidArgument, "partition column " + c + " must be of a primitive type");
   }
   return ok_status();
 }
@@ -220,10 +227,12 @@ delta::RemoveFile remove_of(const delta::AddFile& f, int64_t now) {
 
 // Rows of the new data that fall outside --replace-where: an error, nothing written.
 Status check_replace_where(Session& session, const std::string& source_sql, const std::string& predicate) {
-  SILT_ASSIGN_OR_RETURN(auto n, session.connection().scalar("SELECT count(*) FROM (" + source_sql +
-                                                            ") AS src WHERE NOT coalesce((" + predicate + "), false)"));
+  SILT_ASSIGN_OR_RETURN(
+      auto n, session.connection().scalar("SELECT count(*) FROM (" + source_sql +
+                                          ") AS src WHERE NOT coalesce((" + predicate + "), false)"));
   if (n && *n != "0") {
-    return Error(ErrorKind::InvalidArgument, *n + " row(s) of the new data do not match --replace-where " + predicate);
+    return Error(ErrorKind::InvalidArgument,
+                 *n + " row(s) of the new data do not match --replace-where " + predicate);
   }
   return ok_status();
 }
@@ -239,7 +248,8 @@ Status plan_removes(Session& session, const WriteOptions& options, const std::st
     for (const auto& f : snap.files()) plan.removes.push_back(remove_of(f, now));
     return ok_status();
   }
-  SILT_ASSIGN_OR_RETURN(auto predicate, scan::predicate_from_filter_sql(session.connection(), options.replace_where));
+  SILT_ASSIGN_OR_RETURN(auto predicate,
+                        scan::predicate_from_filter_sql(session.connection(), options.replace_where));
   delta::Predicate p = predicate.value_or(delta::Predicate{});
   SILT_ASSIGN_OR_RETURN(auto current_schema, delta::parse_schema(snap.metadata().schema_string));
   SILT_ASSIGN_OR_RETURN(auto candidates, scan::files_to_scan(snap, current_schema, plan.mapping, p));
@@ -256,10 +266,12 @@ Status plan_removes(Session& session, const WriteOptions& options, const std::st
   scan::ScanOptions keep;
   keep.only_paths = paths;
   SILT_ASSIGN_OR_RETURN(auto scan, session.scan(root, {.version = snap.version()}, keep));
-  std::string survivors = "SELECT * FROM " + scan.sql + " AS t WHERE NOT coalesce((" + options.replace_where + "), false)";
-  SILT_ASSIGN_OR_RETURN(auto rewritten, write_data_files(session.connection(), root,
-                                                         aligned_select(survivors, plan.schema, current_schema),
-                                                         plan.schema, data_options));
+  std::string survivors =
+      "SELECT * FROM " + scan.sql + " AS t WHERE NOT coalesce((" + options.replace_where + "), false)";
+  SILT_ASSIGN_OR_RETURN(
+      auto rewritten,
+      write_data_files(session.connection(), root, aligned_select(survivors, plan.schema, current_schema),
+                       plan.schema, data_options));
   plan.adds.insert(plan.adds.end(), rewritten.begin(), rewritten.end());
   return ok_status();
 }
@@ -270,15 +282,17 @@ Result<std::string> file_source_sql(const std::string& file) {
   std::string lowered = lower(file);
   auto ends = [&](const char* suffix) { return lowered.ends_with(suffix); };
   if (ends(".parquet")) return "SELECT * FROM read_parquet(" + quote_literal(file) + ")";
-  if (ends(".csv") || ends(".tsv") || ends(".csv.gz")) return "SELECT * FROM read_csv(" + quote_literal(file) + ")";
+  if (ends(".csv") || ends(".tsv") || ends(".csv.gz"))
+    return "SELECT * FROM read_csv(" + quote_literal(file) + ")";
   if (ends(".json") || ends(".ndjson") || ends(".jsonl") || ends(".json.gz")) {
     return "SELECT * FROM read_json(" + quote_literal(file) + ")";
   }
-  return Error(ErrorKind::InvalidArgument, "cannot tell the format of " + file + " (expected .parquet, .csv or .json)");
+  return Error(ErrorKind::InvalidArgument,
+               "cannot tell the format of " + file + " (expected .parquet, .csv or .json)");
 }
 
 static Result<WriteResult> write_impl(Session& session, std::string_view path, const std::string& source,
-                               const WriteOptions& options, const char* create_operation) {
+                                      const WriteOptions& options, const char* create_operation) {
   if (!options.replace_where.empty() && options.mode != WriteMode::Overwrite) {
     return Error(ErrorKind::InvalidArgument, "--replace-where needs --mode overwrite");
   }
@@ -309,7 +323,8 @@ static Result<WriteResult> write_impl(Session& session, std::string_view path, c
     const auto& m = plan.table->metadata();
     if (options.mode == WriteMode::Overwrite || !plan.table->files().empty()) {
       auto append_only = m.configuration.find("delta.appendOnly");
-      if (options.mode == WriteMode::Overwrite && append_only != m.configuration.end() && append_only->second == "true") {
+      if (options.mode == WriteMode::Overwrite && append_only != m.configuration.end() &&
+          append_only->second == "true") {
         return Error(ErrorKind::InvalidArgument, "the table is append-only (delta.appendOnly = true)");
       }
     }
@@ -326,7 +341,8 @@ static Result<WriteResult> write_impl(Session& session, std::string_view path, c
                                                    "], not [" + join(options.partition_by) + "]");
     }
     if (replace_schema && plan.mapping != delta::ColumnMappingMode::None) {
-      return Error(ErrorKind::Unsupported, "--schema-mode overwrite on a column-mapped table is not supported yet");
+      return Error(ErrorKind::Unsupported,
+                   "--schema-mode overwrite on a column-mapped table is not supported yet");
     }
     if (replace_schema) plan.partition_columns = options.partition_by;
     SILT_ASSIGN_OR_RETURN(SchemaPlan sp, reconcile(table_schema, data_schema, options.schema_mode));
@@ -346,7 +362,8 @@ static Result<WriteResult> write_impl(Session& session, std::string_view path, c
     if (sp.widened) add_feature(needed, "typeWidening", true);
     if (needed.min_reader_version != base_protocol.min_reader_version ||
         needed.min_writer_version != base_protocol.min_writer_version ||
-        needed.reader_features != base_protocol.reader_features || needed.writer_features != base_protocol.writer_features) {
+        needed.reader_features != base_protocol.reader_features ||
+        needed.writer_features != base_protocol.writer_features) {
       plan.new_protocol = needed;
     }
   } else {
@@ -362,7 +379,8 @@ static Result<WriteResult> write_impl(Session& session, std::string_view path, c
     plan.new_protocol = protocol_for(plan.schema, base_protocol);
   }
   SILT_TRY(check_partition_columns(plan.partition_columns, plan.schema));
-  if (!options.replace_where.empty()) SILT_TRY(check_replace_where(session, source_sql, options.replace_where));
+  if (!options.replace_where.empty())
+    SILT_TRY(check_replace_where(session, source_sql, options.replace_where));
 
   DataWriteOptions data_options;
   data_options.partition_columns = plan.partition_columns;
@@ -370,7 +388,8 @@ static Result<WriteResult> write_impl(Session& session, std::string_view path, c
   data_options.target_file_size = options.target_file_size;
   data_options.compression = options.compression;
   data_options.no_stats_columns = options.no_stats_columns;
-  const auto& config = plan.new_metadata ? plan.new_metadata->configuration : plan.table->metadata().configuration;
+  const auto& config =
+      plan.new_metadata ? plan.new_metadata->configuration : plan.table->metadata().configuration;
   if (auto it = config.find("delta.dataSkippingNumIndexedCols"); it != config.end()) {
     data_options.num_indexed_cols = std::atoi(it->second.c_str());
   }
@@ -379,8 +398,8 @@ static Result<WriteResult> write_impl(Session& session, std::string_view path, c
     SILT_TRY(plan_removes(session, options, root, plan, data_options));
   }
   SILT_ASSIGN_OR_RETURN(auto written, write_data_files(session.connection(), root,
-                                                       aligned_select(source_sql, plan.schema, data_schema), plan.schema,
-                                                       data_options));
+                                                       aligned_select(source_sql, plan.schema, data_schema),
+                                                       plan.schema, data_options));
   for (const auto& f : written) {
     auto stats = delta::parse_file_stats(f.stats);
     if (stats.ok() && stats->num_records) result.rows_added += *stats->num_records;

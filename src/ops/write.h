@@ -40,7 +40,7 @@ struct WriteResult {
   int64_t bytes_added = 0;
   int64_t files_removed = 0;
   int64_t bytes_removed = 0;
-  int attempts = 0;  // commit attempts (more than 1 when concurrent writers won races)
+  int attempts = 0;                // commit attempts (more than 1 when concurrent writers won races)
   bool checkpointed = false;       // the commit was due a checkpoint and got one
   std::string checkpoint_warning;  // why a due checkpoint failed (the commit itself stands)
 };

@@ -64,8 +64,9 @@ Result<std::string> partition_column_expression(const std::string& raw, const de
 
 // Fills `table` with one row per file: its path and its partition values, typed once per file
 // (not per row) from the serialized text.
-Status load_partitions(db::Connection& conn, const std::string& table, const std::vector<const AddFile*>& files,
-                       const std::vector<std::string>& paths, const std::vector<PartitionColumn>& parts) {
+Status load_partitions(db::Connection& conn, const std::string& table,
+                       const std::vector<const AddFile*>& files, const std::vector<std::string>& paths,
+                       const std::vector<PartitionColumn>& parts) {
   std::string raw = table + "_raw";
   std::string ddl = "CREATE OR REPLACE TEMP TABLE " + raw + " (path VARCHAR";
   for (size_t i = 0; i < parts.size(); i++) ddl += ", p" + std::to_string(i) + " VARCHAR";
@@ -77,9 +78,12 @@ Status load_partitions(db::Connection& conn, const std::string& table, const std
       auto v = partition_value(*files[i], pc.physical);
       // Validates the serialized value against the column type before DuckDB sees it.
       auto literal = delta::partition_value_sql(v, pc.field->type);
-      if (!literal.ok()) return literal.error().with_context("partition column " + pc.field->name + " of " + files[i]->path);
-      if (v) app.append(*v);
-      else app.append_null();
+      if (!literal.ok())
+        return literal.error().with_context("partition column " + pc.field->name + " of " + files[i]->path);
+      if (v)
+        app.append(*v);
+      else
+        app.append_null();
     }
     SILT_TRY(app.end_row());
   }
@@ -139,7 +143,8 @@ Result<std::set<std::string>> parquet_columns(db::Connection& conn, const std::s
 Result<ScanPlan> plan_scan(db::Connection& conn, const Storage& storage, const delta::Snapshot& snap,
                            const ScanOptions& options, int scan_id) {
   if (snap.metadata().schema_string.empty()) {
-    return Error(ErrorKind::InvalidArgument, "the table has no schema yet at version " + std::to_string(snap.version()));
+    return Error(ErrorKind::InvalidArgument,
+                 "the table has no schema yet at version " + std::to_string(snap.version()));
   }
   SILT_ASSIGN_OR_RETURN(auto schema, delta::parse_schema(snap.metadata().schema_string));
   SILT_TRY(delta::check_type_changes(schema));
@@ -159,7 +164,8 @@ Result<ScanPlan> plan_scan(db::Connection& conn, const Storage& storage, const d
   if (!options.filter_sql.empty()) {
     SILT_ASSIGN_OR_RETURN(auto filter, predicate_from_filter_sql(conn, options.filter_sql));
     if (filter) {
-      predicate.conjuncts.insert(predicate.conjuncts.end(), filter->conjuncts.begin(), filter->conjuncts.end());
+      predicate.conjuncts.insert(predicate.conjuncts.end(), filter->conjuncts.begin(),
+                                 filter->conjuncts.end());
       predicate.disjunctions.insert(predicate.disjunctions.end(), filter->disjunctions.begin(),
                                     filter->disjunctions.end());
     }
@@ -188,7 +194,8 @@ Result<ScanPlan> plan_scan(db::Connection& conn, const Storage& storage, const d
   std::string dv_table = "__silt_dv_" + id;
   std::string var = "__silt_files_" + id;
   SILT_TRY(load_partitions(conn, files_table, files, paths, parts));
-  SILT_TRY(conn.execute("SET VARIABLE " + var + " = (SELECT list(path ORDER BY rowid) FROM " + files_table + ")"));
+  SILT_TRY(
+      conn.execute("SET VARIABLE " + var + " = (SELECT list(path ORDER BY rowid) FROM " + files_table + ")"));
   if (any_dv) SILT_TRY(load_deletion_vectors(conn, dv_table, snap, files, paths, storage));
 
   auto present = parquet_columns(conn, var);
@@ -196,7 +203,8 @@ Result<ScanPlan> plan_scan(db::Connection& conn, const Storage& storage, const d
   std::string cols;
   for (const StructField& f : schema.fields) {
     std::string expr;
-    auto part = std::find_if(parts.begin(), parts.end(), [&](const PartitionColumn& pc) { return pc.field == &f; });
+    auto part =
+        std::find_if(parts.begin(), parts.end(), [&](const PartitionColumn& pc) { return pc.field == &f; });
     SILT_ASSIGN_OR_RETURN(std::string phys, delta::physical_name(f, mode));
     if (part != parts.end()) {
       expr = "p.p" + std::to_string(part - parts.begin());

@@ -28,9 +28,9 @@ struct ScanOptions {
 };
 
 struct ScanPlan {
-  std::string sql;          // parenthesized subquery
-  size_t files_total = 0;   // live files in the snapshot
-  size_t files_scanned = 0; // after skipping
+  std::string sql;           // parenthesized subquery
+  size_t files_total = 0;    // live files in the snapshot
+  size_t files_scanned = 0;  // after skipping
 };
 
 // Creates the temporary DuckDB objects the scan needs (named with `scan_id`) and returns the

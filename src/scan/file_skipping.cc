@@ -24,8 +24,8 @@ const delta::StructField* field_in(const delta::StructType& s, std::string_view 
 // Logical path (maybe alias-qualified) -> physical path and the leaf's type; nullopt if the
 // path names no column of the schema.
 std::optional<std::pair<ColumnPath, const delta::DataType*>> resolve(const ColumnPath& logical,
-                                                                      const delta::StructType& schema,
-                                                                      delta::ColumnMappingMode mode) {
+                                                                     const delta::StructType& schema,
+                                                                     delta::ColumnMappingMode mode) {
   for (size_t skip = 0; skip < 2 && skip < logical.size(); skip++) {
     ColumnPath physical;
     const delta::StructType* level = &schema;
@@ -49,8 +49,8 @@ std::optional<std::pair<ColumnPath, const delta::DataType*>> resolve(const Colum
 
 // Rewrites column paths to physical ones, dropping conjuncts on unknown columns (and whole
 // disjunctions with any unknown branch), and records each column's kind.
-delta::Predicate bind(const delta::Predicate& p, const delta::StructType& schema, delta::ColumnMappingMode mode,
-                      delta::ColumnKinds& kinds, bool& complete) {
+delta::Predicate bind(const delta::Predicate& p, const delta::StructType& schema,
+                      delta::ColumnMappingMode mode, delta::ColumnKinds& kinds, bool& complete) {
   delta::Predicate out;
   for (const auto& c : p.conjuncts) {
     auto r = resolve(c.column, schema, mode);
@@ -60,7 +60,8 @@ delta::Predicate bind(const delta::Predicate& p, const delta::StructType& schema
     }
     delta::ColumnPredicate bound = c;
     bound.column = r->first;
-    if (auto kind = delta::stat_kind_for_delta_type(delta::delta_type_name(*r->second))) kinds[r->first] = *kind;
+    if (auto kind = delta::stat_kind_for_delta_type(delta::delta_type_name(*r->second)))
+      kinds[r->first] = *kind;
     out.conjuncts.push_back(std::move(bound));
   }
   for (const auto& any : p.disjunctions) {
@@ -71,37 +72,45 @@ delta::Predicate bind(const delta::Predicate& p, const delta::StructType& schema
       branches.push_back(bind(branch, schema, mode, kinds, branch_complete));
       all &= branch_complete && !branches.back().empty();
     }
-    if (all) out.disjunctions.push_back(std::move(branches));  // an OR with an unknown branch can't skip
-    else complete = false;
+    if (all)
+      out.disjunctions.push_back(std::move(branches));  // an OR with an unknown branch can't skip
+    else
+      complete = false;
   }
   return out;
 }
 
 }  // namespace
 
-Result<std::optional<delta::Predicate>> predicate_from_filter_sql(db::Connection& conn, std::string_view filter_sql) {
-  SILT_ASSIGN_OR_RETURN(std::string json, serialize(conn, "SELECT * FROM t WHERE " + std::string(filter_sql)));
+Result<std::optional<delta::Predicate>> predicate_from_filter_sql(db::Connection& conn,
+                                                                  std::string_view filter_sql) {
+  SILT_ASSIGN_OR_RETURN(std::string json,
+                        serialize(conn, "SELECT * FROM t WHERE " + std::string(filter_sql)));
   return delta::predicate_from_serialized_select(json);
 }
 
-Result<std::optional<delta::Predicate>> predicate_from_single_scan(db::Connection& conn, std::string_view statement) {
+Result<std::optional<delta::Predicate>> predicate_from_single_scan(db::Connection& conn,
+                                                                   std::string_view statement) {
   SILT_ASSIGN_OR_RETURN(std::string json, serialize(conn, statement));
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (parser.parse(json).get(root)) return std::optional<delta::Predicate>();
   simdjson::dom::array statements;
-  if (root["statements"].get_array().get(statements) || statements.size() != 1) return std::optional<delta::Predicate>();
+  if (root["statements"].get_array().get(statements) || statements.size() != 1)
+    return std::optional<delta::Predicate>();
   auto node = statements.at(0)["node"];
   std::string_view type, from_type, function;
   if (node["type"].get_string().get(type) || type != "SELECT_NODE") return std::optional<delta::Predicate>();
   if (node["from_table"]["type"].get_string().get(from_type) || from_type != "TABLE_FUNCTION" ||
-      node["from_table"]["function"]["function_name"].get_string().get(function) || function != "delta_scan") {
+      node["from_table"]["function"]["function_name"].get_string().get(function) ||
+      function != "delta_scan") {
     return std::optional<delta::Predicate>();
   }
   return delta::predicate_from_serialized_select(json);
 }
 
-Result<std::vector<const delta::AddFile*>> files_to_scan(const delta::Snapshot& snap, const delta::StructType& schema,
+Result<std::vector<const delta::AddFile*>> files_to_scan(const delta::Snapshot& snap,
+                                                         const delta::StructType& schema,
                                                          delta::ColumnMappingMode mode,
                                                          const delta::Predicate& predicate) {
   std::vector<const delta::AddFile*> out;

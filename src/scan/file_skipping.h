@@ -16,12 +16,14 @@
 namespace silt::scan {
 
 // Predicate of a SQL boolean expression over the table's columns.
-Result<std::optional<delta::Predicate>> predicate_from_filter_sql(db::Connection& conn, std::string_view filter_sql);
+Result<std::optional<delta::Predicate>> predicate_from_filter_sql(db::Connection& conn,
+                                                                  std::string_view filter_sql);
 
 // Predicate of the WHERE clause when `statement` is a plain SELECT over exactly one table
 // function call (FROM delta_scan(...) [AS alias] WHERE ...); nullopt for anything else, such
 // as joins, where WHERE columns may belong to other relations.
-Result<std::optional<delta::Predicate>> predicate_from_single_scan(db::Connection& conn, std::string_view statement);
+Result<std::optional<delta::Predicate>> predicate_from_single_scan(db::Connection& conn,
+                                                                   std::string_view statement);
 
 // Files of the snapshot that may hold rows matching `predicate` (column paths are logical,
 // possibly qualified by the scan's alias). Unknown columns are ignored.

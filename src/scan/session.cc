@@ -111,9 +111,8 @@ Result<std::string> Session::expand_sql(std::string_view statement) {
     auto p = scan::predicate_from_single_scan(conn_, statement);
     if (p.ok()) where = std::move(*p);  // unparsable SQL: DuckDB reports it when it runs
   }
-  return scan::rewrite_table_functions(statement, kFunctions, [&](const scan::TableFunctionCall& c) {
-    return expand_call(c, where);
-  });
+  return scan::rewrite_table_functions(
+      statement, kFunctions, [&](const scan::TableFunctionCall& c) { return expand_call(c, where); });
 }
 
 Result<db::QueryResult> Session::run(std::string_view script) {

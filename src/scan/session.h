@@ -59,7 +59,8 @@ class Session {
 
  private:
   Session(db::Database db, db::Connection conn, std::unique_ptr<Storage> storage);
-  Result<std::string> expand_call(const scan::TableFunctionCall& call, const std::optional<delta::Predicate>& where);
+  Result<std::string> expand_call(const scan::TableFunctionCall& call,
+                                  const std::optional<delta::Predicate>& where);
   Result<std::string> eval_text(const std::string& expr);
 
   db::Database db_;

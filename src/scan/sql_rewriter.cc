@@ -16,8 +16,8 @@ bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || 
 size_t skip_non_code(std::string_view s, size_t i) {
   char c = s[i];
   if (c == '\'' || c == '"') {
-    bool backslash = c == '\'' && i > 0 && (s[i - 1] == 'e' || s[i - 1] == 'E') &&
-                     (i < 2 || !ident_char(s[i - 2]));
+    bool backslash =
+        c == '\'' && i > 0 && (s[i - 1] == 'e' || s[i - 1] == 'E') && (i < 2 || !ident_char(s[i - 2]));
     for (size_t j = i + 1; j < s.size(); j++) {
       if (backslash && s[j] == '\\') {
         j++;

@@ -1,10 +1,11 @@
 // SIGKILL at a named point. See fault_injection.h.
 #include "util/fault_injection.h"
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <unistd.h>
 
 namespace silt {
 

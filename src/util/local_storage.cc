@@ -65,8 +65,9 @@ Result<std::string> read_at(const std::string& path, uint64_t offset, uint64_t l
     done += uint64_t(n);
   }
   if (done != length) {
-    return Error(ErrorKind::Corruption, "file " + path + " is shorter than expected (" + std::to_string(done) +
-                                            " of " + std::to_string(offset + length) + " bytes)");
+    return Error(ErrorKind::Corruption, "file " + path + " is shorter than expected (" +
+                                            std::to_string(done) + " of " + std::to_string(offset + length) +
+                                            " bytes)");
   }
   return out;
 }

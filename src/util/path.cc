@@ -14,9 +14,9 @@ int hex_value(char c) {
 }
 
 bool is_unreserved(unsigned char c) {
-  return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == '=' || c == '+' ||
-         c == ':' || c == '@' || c == '!' || c == '$' || c == '&' || c == '\'' || c == '(' || c == ')' ||
-         c == '*' || c == ',' || c == ';';
+  return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == '=' ||
+         c == '+' || c == ':' || c == '@' || c == '!' || c == '$' || c == '&' || c == '\'' || c == '(' ||
+         c == ')' || c == '*' || c == ',' || c == ';';
 }
 
 // Scheme of a URI ("file", "s3", ...) or "" for a plain path.
@@ -101,7 +101,8 @@ Result<std::string> normalize_table_root(std::string_view location) {
     SILT_ASSIGN_OR_RETURN(std::string_view p, file_uri_path(location));
     SILT_ASSIGN_OR_RETURN(path, url_decode(p));
   } else if (!scheme.empty()) {
-    return Error(ErrorKind::Unsupported, "storage scheme '" + std::string(scheme) + "' is not supported (local paths only)");
+    return Error(ErrorKind::Unsupported,
+                 "storage scheme '" + std::string(scheme) + "' is not supported (local paths only)");
   } else {
     path = std::string(location);
   }
@@ -121,8 +122,8 @@ Result<std::string> resolve_log_path(std::string_view table_root, std::string_vi
     return join_path(table_root, rel);
   }
   if (scheme != "file") {
-    return Error(ErrorKind::Unsupported, "data file on unsupported storage '" + std::string(scheme) + "': " +
-                                             std::string(logged));
+    return Error(ErrorKind::Unsupported,
+                 "data file on unsupported storage '" + std::string(scheme) + "': " + std::string(logged));
   }
   SILT_ASSIGN_OR_RETURN(std::string_view p, file_uri_path(logged));
   return url_decode(p);

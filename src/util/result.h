@@ -29,7 +29,7 @@ class Error {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -76,9 +76,9 @@ void ignore_result(const Result<T>&) {}
 #define SILT_CONCAT(a, b) SILT_CONCAT_INNER(a, b)
 
 // Returns the error of a Status/Result expression from the enclosing function.
-#define SILT_TRY(expr)                                 \
-  do {                                                 \
-    auto&& silt_try_result = (expr);                   \
+#define SILT_TRY(expr)                                         \
+  do {                                                         \
+    auto&& silt_try_result = (expr);                           \
     if (!silt_try_result.ok()) return silt_try_result.error(); \
   } while (0)
 

@@ -12,8 +12,6 @@
 // silt must fail to open it. golden/ holds one nested table, golden/data-reader-array-primitives.
 #include <gtest/gtest.h>
 
-#include "../support/shared_tables.h"
-
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -28,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/shared_tables.h"
 #include "scan/session.h"
 
 using silt::testing::in_ci;
@@ -50,8 +49,6 @@ const std::set<std::string> kMayRefuse = {"simple_table_features", "spark-varian
 void note(const std::string& rel, const std::string& what) {
   if (std::getenv("SILT_CONFORMANCE_VERBOSE")) std::fprintf(stderr, "  [%s] %s\n", rel.c_str(), what.c_str());
 }
-
-
 
 // ---------------------------------------------------------------------------------------------------
 // Folder discovery: a top-level folder is a table when it has _delta_log; otherwise each nested folder
@@ -818,13 +815,16 @@ TEST_P(ConformanceTimeTravel, EveryVersionMatchesReplay) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    DeltaRs, ConformanceTimeTravel,
-    ::testing::Values("simple_table", "delta-0.8.0", "table-with-dv-small", "cdf-table",
-                    "table_with_deletion_logs", "checkpoint-v2-table", "table_failed_last_checkpoint_update",
-                    "delta-1.2.1-only-struct-stats", "simple_table_with_checkpoint",
-                    "table_with_partitioning_mapping", "cdf-table-with-cdc-and-dvs", "checkpoints"),
-    [](const ::testing::TestParamInfo<std::string>& info) { return test_name(info.param); });
+INSTANTIATE_TEST_SUITE_P(DeltaRs, ConformanceTimeTravel,
+                         ::testing::Values("simple_table", "delta-0.8.0", "table-with-dv-small", "cdf-table",
+                                           "table_with_deletion_logs", "checkpoint-v2-table",
+                                           "table_failed_last_checkpoint_update",
+                                           "delta-1.2.1-only-struct-stats", "simple_table_with_checkpoint",
+                                           "table_with_partitioning_mapping", "cdf-table-with-cdc-and-dvs",
+                                           "checkpoints"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return test_name(info.param);
+                         });
 
 // ---------------------------------------------------------------------------------------------------
 // Known values, from the delta-rs test-suite for these tables.

@@ -2,7 +2,6 @@
 // with stats, scans with file skipping, SQL with delta_scan. Real parquet files written by
 // DuckDB, a log written by hand with stats that match them.
 #include <gtest/gtest.h>
-
 #include <silt/silt.h>
 
 #include "../support/temp_table.h"
@@ -21,12 +20,15 @@ class Api : public ::testing::Test {
       std::string name = "part=" + std::string(f < 2 ? "a" : "b") + "/f" + std::to_string(f) + ".parquet";
       std::filesystem::create_directories(t_.root() + "/" + name.substr(0, 6));
       ASSERT_TRUE(session_->connection()
-                      .execute("COPY (SELECT range::BIGINT AS id FROM range(" + std::to_string(f * 10) + ", " +
-                               std::to_string(f * 10 + 10) + ")) TO '" + t_.root() + "/" + name + "' (FORMAT parquet)")
+                      .execute("COPY (SELECT range::BIGINT AS id FROM range(" + std::to_string(f * 10) +
+                               ", " + std::to_string(f * 10 + 10) + ")) TO '" + t_.root() + "/" + name +
+                               "' (FORMAT parquet)")
                       .ok());
       std::string stats = R"({\"numRecords\":10,\"minValues\":{\"id\":)" + std::to_string(f * 10) +
-                          R"(},\"maxValues\":{\"id\":)" + std::to_string(f * 10 + 9) + R"(},\"nullCount\":{\"id\":0}})";
-      actions.push_back(R"({"add":{"path":")" + name + R"(","partitionValues":{"part":")" + (f < 2 ? "a" : "b") +
+                          R"(},\"maxValues\":{\"id\":)" + std::to_string(f * 10 + 9) +
+                          R"(},\"nullCount\":{\"id\":0}})";
+      actions.push_back(R"({"add":{"path":")" + name + R"(","partitionValues":{"part":")" +
+                        (f < 2 ? "a" : "b") +
                         R"("},"size":1,"modificationTime":1,"dataChange":true,"stats":")" + stats + R"("}})");
     }
     t_.commit(0, actions);
@@ -84,12 +86,14 @@ TEST_F(Api, WhereOfASingleScanSkipsFiles) {
   ASSERT_EQ(session_->last_scans().size(), 1u);
   EXPECT_EQ(session_->last_scans()[0].files_scanned, 1u);
   // A join: the WHERE may name the other side's columns, so nothing is skipped.
-  EXPECT_EQ(count(*session_, "SELECT count(*) FROM " + scan + " a JOIN (SELECT 27 AS id) b ON a.id = b.id WHERE b.id >= 25"),
+  EXPECT_EQ(count(*session_, "SELECT count(*) FROM " + scan +
+                                 " a JOIN (SELECT 27 AS id) b ON a.id = b.id WHERE b.id >= 25"),
             "1");
   ASSERT_EQ(session_->last_scans().size(), 1u);
   EXPECT_EQ(session_->last_scans()[0].files_scanned, 3u);
   // Two scans in one statement: neither takes the WHERE.
-  EXPECT_EQ(count(*session_, "SELECT count(*) FROM " + scan + " WHERE id >= 25 AND id IN (SELECT id FROM " + scan + ")"),
+  EXPECT_EQ(count(*session_,
+                  "SELECT count(*) FROM " + scan + " WHERE id >= 25 AND id IN (SELECT id FROM " + scan + ")"),
             "5");
   ASSERT_EQ(session_->last_scans().size(), 2u);
   EXPECT_EQ(session_->last_scans()[0].files_scanned, 3u);

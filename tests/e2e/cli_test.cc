@@ -18,7 +18,9 @@ using silt::testing::TempTable;
 
 namespace {
 
-Run silt(const std::vector<std::string>& args, const std::string& input = "") { return run_silt(args, input); }
+Run silt(const std::vector<std::string>& args, const std::string& input = "") {
+  return run_silt(args, input);
+}
 
 // A two-version table: v0 ids 1..3, v1 appends ids 4..5 with a NULL and an empty string name.
 class Cli : public ::testing::Test {
@@ -26,19 +28,24 @@ class Cli : public ::testing::Test {
   void SetUp() override {
     auto db = silt::db::Database::open_in_memory();
     auto conn = silt::db::Connection::open(*db);
-    ASSERT_TRUE(conn->execute("COPY (SELECT range::BIGINT AS id, 'n' || range AS name FROM range(1, 4)) TO '" +
-                              t_.root() + "/a.parquet' (FORMAT parquet)").ok());
-    ASSERT_TRUE(conn->execute("COPY (SELECT * FROM (VALUES (4::BIGINT, NULL::VARCHAR), (5, '')) v(id, name)) TO '" +
-                              t_.root() + "/b.parquet' (FORMAT parquet)").ok());
+    ASSERT_TRUE(
+        conn->execute("COPY (SELECT range::BIGINT AS id, 'n' || range AS name FROM range(1, 4)) TO '" +
+                      t_.root() + "/a.parquet' (FORMAT parquet)")
+            .ok());
+    ASSERT_TRUE(
+        conn->execute("COPY (SELECT * FROM (VALUES (4::BIGINT, NULL::VARCHAR), (5, '')) v(id, name)) TO '" +
+                      t_.root() + "/b.parquet' (FORMAT parquet)")
+            .ok());
     std::string schema =
         R"({\"type\":\"struct\",\"fields\":[{\"name\":\"id\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}},)"
         R"({\"name\":\"name\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}}]})";
     t_.commit(0, {R"({"commitInfo":{"timestamp":1,"operation":"CREATE TABLE"}})", TempTable::protocol(),
-                  R"({"metaData":{"id":"x","format":{"provider":"parquet","options":{}},"schemaString":")" + schema +
-                      R"(","partitionColumns":[],"configuration":{},"createdTime":1}})",
+                  R"({"metaData":{"id":"x","format":{"provider":"parquet","options":{}},"schemaString":")" +
+                      schema + R"(","partitionColumns":[],"configuration":{},"createdTime":1}})",
                   TempTable::add("a.parquet")});
-    t_.commit(1, {R"({"commitInfo":{"timestamp":2,"operation":"WRITE","operationParameters":{"mode":"Append"}}})",
-                  TempTable::add("b.parquet")});
+    t_.commit(
+        1, {R"({"commitInfo":{"timestamp":2,"operation":"WRITE","operationParameters":{"mode":"Append"}}})",
+            TempTable::add("b.parquet")});
   }
   std::string scan(const std::string& extra = "") const {
     return "delta_scan('" + t_.root() + "'" + extra + ")";
@@ -97,9 +104,11 @@ TEST_F(Cli, PushdownSurvivesTheScan) {
 
 TEST_F(Cli, BadInputIsOneLineError) {
   expect_one_line_error(silt({"describe", t_.root() + "/missing"}), "no such table path");
-  expect_one_line_error(silt({"query", "SELECT * FROM delta_scan('" + t_.root() + "/..')"}), "not a Delta table");
+  expect_one_line_error(silt({"query", "SELECT * FROM delta_scan('" + t_.root() + "/..')"}),
+                        "not a Delta table");
   expect_one_line_error(silt({"query", "SELECT * FROM " + scan(", version => -1")}), "non-negative");
-  expect_one_line_error(silt({"query", "SELECT * FROM " + scan(", bogus => 1")}), "unknown delta_scan() argument");
+  expect_one_line_error(silt({"query", "SELECT * FROM " + scan(", bogus => 1")}),
+                        "unknown delta_scan() argument");
   expect_one_line_error(silt({"query", "SELEC 1"}), "syntax error");
   expect_one_line_error(silt({"describe", t_.root(), "--timestamp", "yesterday"}), "bad timestamp");
 }
@@ -143,7 +152,8 @@ namespace {
 TEST_F(Cli, TableFormatRendersNestedTypesAndStatements) {
   auto r = silt({"query", "SELECT list(id ORDER BY id) AS ids, {'n': max(name)} AS s FROM " + scan()});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(r.out, " ids             | s\n-----------------+-----------\n [1, 2, 3, 4, 5] | {'n': n3}\n(1 row)\n");
+  EXPECT_EQ(r.out,
+            " ids             | s\n-----------------+-----------\n [1, 2, 3, 4, 5] | {'n': n3}\n(1 row)\n");
   auto d = silt({"query", "DESCRIBE SELECT * FROM " + scan()});
   ASSERT_EQ(d.code, 0) << d.err;
   EXPECT_NE(d.out.find(" id          | BIGINT"), std::string::npos) << d.out;

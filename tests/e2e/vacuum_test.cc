@@ -5,14 +5,13 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
-
-#include "../support/shared_tables.h"
 #include <sys/stat.h>
 
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 
+#include "../support/shared_tables.h"
 #include "../support/temp_table.h"
 #include "delta/checkpoint/log_cleanup.h"
 #include "delta/dv/deletion_vector.h"
@@ -32,8 +31,6 @@ using silt::testing::TempTable;
 
 const std::string& kTables = silt::testing::kSharedTables;
 constexpr int64_t kNow = 1'700'000'000'000;
-
-
 
 void age_every_file(const std::string& root, int64_t mtime_ms) {
   for (const auto& e : fs::recursive_directory_iterator(root)) {

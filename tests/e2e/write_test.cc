@@ -2,6 +2,8 @@
 // (SIGKILL at named steps and at seeded random moments), bad input, a round trip of every
 // type, and time travel over a 30-commit history checked against an independent model kept
 // in plain DuckDB.
+#include "ops/write.h"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -16,9 +18,7 @@
 
 #include "../support/cli_runner.h"
 #include "../support/temp_table.h"
-#include "ops/write.h"
 #include "scan/session.h"
-
 
 using silt::testing::run_silt;
 using silt::testing::TempTable;
@@ -43,7 +43,8 @@ std::vector<std::string> rows_of(silt::Session& s, const std::string& sql) {
 
 std::vector<std::string> scan_rows(silt::Session& s, const std::string& table, std::optional<int64_t> version,
                                    const std::string& cols = "*") {
-  std::string call = "delta_scan('" + table + "'" + (version ? ", version => " + std::to_string(*version) : "") + ")";
+  std::string call =
+      "delta_scan('" + table + "'" + (version ? ", version => " + std::to_string(*version) : "") + ")";
   auto expanded = s.expand_sql("SELECT " + cols + " FROM " + call);
   if (!expanded.ok()) return {"error: " + expanded.error().message()};
   return rows_of(s, *expanded);
@@ -70,7 +71,9 @@ TEST(WriteConcurrency, EightProcessesFiftyAppendsEach) {
   for (int w = 0; w < 8; w++) {
     writers.emplace_back([&, w] {
       for (int i = 0; i < 50; i++) {
-        silt::testing::Run r = run_silt({"write", t.root(), "--sql", "SELECT " + std::to_string(w) + " AS w, " + std::to_string(i) + " AS i"});
+        silt::testing::Run r =
+            run_silt({"write", t.root(), "--sql",
+                      "SELECT " + std::to_string(w) + " AS w, " + std::to_string(i) + " AS i"});
         if (r.code != 0) {
           failures++;
           ADD_FAILURE() << "writer " << w << " op " << i << ": " << r.err;
@@ -86,7 +89,8 @@ TEST(WriteConcurrency, EightProcessesFiftyAppendsEach) {
   for (int v = 0; v <= 400; v++) {
     ASSERT_TRUE(std::filesystem::exists(t.log_dir() + "/" + TempTable::version_file(v))) << v;
   }
-  auto rows = scan_rows(*s, t.root(), std::nullopt, "count(*), count(DISTINCT (w, i)), min(i), max(i), count(DISTINCT w)");
+  auto rows = scan_rows(*s, t.root(), std::nullopt,
+                        "count(*), count(DISTINCT (w, i)), min(i), max(i), count(DISTINCT w)");
   EXPECT_EQ(rows, std::vector<std::string>{"400|400|0|49|8"});
 }
 
@@ -99,10 +103,13 @@ struct CommitEffect {
 
 CommitEffect effect_of(silt::Session& s, const TempTable& t, int64_t v) {
   std::string file = t.log_dir() + "/" + TempTable::version_file(v);
-  auto mode = rows_of(s, "SELECT commitInfo.operationParameters.mode FROM read_json('" + file +
-                             "', format='newline_delimited', columns={'commitInfo': 'STRUCT(operationParameters STRUCT(mode VARCHAR))'}) WHERE commitInfo IS NOT NULL");
-  auto paths = rows_of(s, "SELECT add.path FROM read_json('" + file +
-                              "', format='newline_delimited', columns={'add': 'STRUCT(path VARCHAR)'}) WHERE add IS NOT NULL");
+  auto mode =
+      rows_of(s, "SELECT commitInfo.operationParameters.mode FROM read_json('" + file +
+                     "', format='newline_delimited', columns={'commitInfo': 'STRUCT(operationParameters "
+                     "STRUCT(mode VARCHAR))'}) WHERE commitInfo IS NOT NULL");
+  auto paths = rows_of(
+      s, "SELECT add.path FROM read_json('" + file +
+             "', format='newline_delimited', columns={'add': 'STRUCT(path VARCHAR)'}) WHERE add IS NOT NULL");
   CommitEffect e{mode.empty() ? "" : mode[0], {}};
   for (const auto& p : paths) {
     auto r = rows_of(s, "SELECT w, i FROM read_parquet('" + t.root() + "/" + p + "')");
@@ -123,8 +130,9 @@ TEST(WriteConcurrency, AppendsAndOverwritesEqualASerialReplay) {
       std::mt19937 rng(1234 + w);
       for (int i = 0; i < 15; i++) {
         bool overwrite = rng() % 3 == 0;
-        silt::testing::Run r = run_silt({"write", t.root(), "--mode", overwrite ? "overwrite" : "append", "--sql",
-                          "SELECT " + std::to_string(w) + " AS w, " + std::to_string(i) + " AS i"});
+        silt::testing::Run r =
+            run_silt({"write", t.root(), "--mode", overwrite ? "overwrite" : "append", "--sql",
+                      "SELECT " + std::to_string(w) + " AS w, " + std::to_string(i) + " AS i"});
         std::lock_guard<std::mutex> lock(mu);
         outcomes[{w, i}] = r;
       }
@@ -168,13 +176,17 @@ TEST(WriteCrash, KilledWritersNeverCorruptTheTable) {
   auto s = open_session();
   int64_t expected_rows = 0;
   std::mt19937 rng(42);
-  auto sql = [](int k) { return "SELECT range + " + std::to_string(k * 1000) + " AS k, 'x' || range AS v FROM range(20000)"; };
+  auto sql = [](int k) {
+    return "SELECT range + " + std::to_string(k * 1000) + " AS k, 'x' || range AS v FROM range(20000)";
+  };
   int k = 0;
   for (const char* point : {"before_data", "before_commit", "mid_publish"}) {
     for (int rep = 0; rep < 2; rep++, k++) {
-      silt::testing::Run r = run_silt({"write", t.root(), "--sql", sql(k)}, "", std::string("SILT_CRASH_AT=") + point);
+      silt::testing::Run r =
+          run_silt({"write", t.root(), "--sql", sql(k)}, "", std::string("SILT_CRASH_AT=") + point);
       EXPECT_NE(r.code, 0) << point;
-      EXPECT_EQ(scan_rows(*s, t.root(), std::nullopt, "count(*)"), std::vector<std::string>{std::to_string(expected_rows)})
+      EXPECT_EQ(scan_rows(*s, t.root(), std::nullopt, "count(*)"),
+                std::vector<std::string>{std::to_string(expected_rows)})
           << "after a crash at " << point;
     }
   }
@@ -200,15 +212,18 @@ TEST(WriteCrash, KilledWritersNeverCorruptTheTable) {
   // Whatever the crashes left, the table still takes writes.
   ASSERT_EQ(run_silt({"write", t.root(), "--sql", sql(99)}).code, 0);
   expected_rows += 20000;
-  EXPECT_EQ(scan_rows(*s, t.root(), std::nullopt, "count(*)"), std::vector<std::string>{std::to_string(expected_rows)});
+  EXPECT_EQ(scan_rows(*s, t.root(), std::nullopt, "count(*)"),
+            std::vector<std::string>{std::to_string(expected_rows)});
   // Vacuum removes the crashed writers' orphan files and nothing the table needs.
   auto snap = s->snapshot(t.root());
   ASSERT_TRUE(snap.ok());
-  EXPECT_GT(count_files(t.root(), ".parquet"), snap->files().size()) << "the crashes should have left orphans";
+  EXPECT_GT(count_files(t.root(), ".parquet"), snap->files().size())
+      << "the crashes should have left orphans";
   silt::testing::Run v = run_silt({"vacuum", t.root(), "--retain-hours", "0", "--force"});
   ASSERT_EQ(v.code, 0) << v.err;
   EXPECT_EQ(count_files(t.root(), ".parquet"), snap->files().size());
-  EXPECT_EQ(scan_rows(*s, t.root(), std::nullopt, "count(*)"), std::vector<std::string>{std::to_string(expected_rows)});
+  EXPECT_EQ(scan_rows(*s, t.root(), std::nullopt, "count(*)"),
+            std::vector<std::string>{std::to_string(expected_rows)});
 }
 
 TEST(WriteCrash, KilledMidCheckpointLeavesAReadableTable) {
@@ -224,11 +239,13 @@ TEST(WriteCrash, KilledMidCheckpointLeavesAReadableTable) {
   EXPECT_EQ(scan_rows(*s, t.root(), std::nullopt, "count(*), sum(id)"), std::vector<std::string>{"11|55"});
   // The next due commit checkpoints normally and the table reads the same from it.
   for (int i = 11; i <= 20; i++) ASSERT_EQ(write(i).code, 0);
-  EXPECT_TRUE(std::filesystem::exists(t.log_dir() + "/" + TempTable::version_file(20, ".checkpoint.parquet")));
+  EXPECT_TRUE(
+      std::filesystem::exists(t.log_dir() + "/" + TempTable::version_file(20, ".checkpoint.parquet")));
   EXPECT_EQ(scan_rows(*s, t.root(), std::nullopt, "count(*), sum(id)"), std::vector<std::string>{"21|210"});
 }
 
-void expect_error_and_unchanged(const TempTable& t, const std::vector<std::string>& args, const std::string& needle) {
+void expect_error_and_unchanged(const TempTable& t, const std::vector<std::string>& args,
+                                const std::string& needle) {
   auto s = open_session();
   int64_t before_version = latest_version(*s, t.root());
   auto before_rows = scan_rows(*s, t.root(), std::nullopt);
@@ -244,19 +261,30 @@ void expect_error_and_unchanged(const TempTable& t, const std::vector<std::strin
 
 TEST(WriteBadInput, OneLineErrorsAndTheTableIsUnchanged) {
   TempTable t;
-  ASSERT_EQ(run_silt({"write", t.root(), "--sql", "SELECT 1::BIGINT AS id, 'a' AS name, DATE '2024-01-01' AS day",
-                      "--partition-by", "day"}).code, 0);
-  expect_error_and_unchanged(t, {"write", t.root(), "--sql", "SELECT 2::BIGINT AS id, 'b' AS name, DATE '2024-01-02' AS day, 5 AS extra"},
+  ASSERT_EQ(
+      run_silt({"write", t.root(), "--sql", "SELECT 1::BIGINT AS id, 'a' AS name, DATE '2024-01-01' AS day",
+                "--partition-by", "day"})
+          .code,
+      0);
+  expect_error_and_unchanged(t,
+                             {"write", t.root(), "--sql",
+                              "SELECT 2::BIGINT AS id, 'b' AS name, DATE '2024-01-02' AS day, 5 AS extra"},
                              "column(s) not in the table: extra");
-  expect_error_and_unchanged(t, {"write", t.root(), "--sql", "SELECT 'x' AS id, 'b' AS name, DATE '2024-01-02' AS day"},
-                             "id (table long, data string)");
-  expect_error_and_unchanged(t, {"write", t.root(), "--partition-by", "name", "--sql", "SELECT 2::BIGINT AS id, 'b' AS name, DATE '2024-01-02' AS day"},
+  expect_error_and_unchanged(
+      t, {"write", t.root(), "--sql", "SELECT 'x' AS id, 'b' AS name, DATE '2024-01-02' AS day"},
+      "id (table long, data string)");
+  expect_error_and_unchanged(t,
+                             {"write", t.root(), "--partition-by", "name", "--sql",
+                              "SELECT 2::BIGINT AS id, 'b' AS name, DATE '2024-01-02' AS day"},
                              "partitioned by [day]");
-  expect_error_and_unchanged(t, {"write", t.root(), "--mode", "overwrite", "--replace-where", "day = DATE '2024-01-01'",
-                                 "--sql", "SELECT 2::BIGINT AS id, 'b' AS name, DATE '2024-01-02' AS day"},
-                             "do not match --replace-where");
+  expect_error_and_unchanged(
+      t,
+      {"write", t.root(), "--mode", "overwrite", "--replace-where", "day = DATE '2024-01-01'", "--sql",
+       "SELECT 2::BIGINT AS id, 'b' AS name, DATE '2024-01-02' AS day"},
+      "do not match --replace-where");
   TempTable fresh;
-  silt::testing::Run r = run_silt({"write", fresh.root() + "/t", "--partition-by", "nope", "--sql", "SELECT 1 AS id"});
+  silt::testing::Run r =
+      run_silt({"write", fresh.root() + "/t", "--partition-by", "nope", "--sql", "SELECT 1 AS id"});
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.err.find("partition column nope"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(fresh.root() + "/t/_delta_log/" + TempTable::version_file(0)));
@@ -267,7 +295,10 @@ TEST(WriteBadInput, OneLineErrorsAndTheTableIsUnchanged) {
   EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
   // A corrupt _last_checkpoint is only a hint (PROTOCOL.md): reads and writes go on by listing.
   t.write("_delta_log/_last_checkpoint", "{garbage");
-  EXPECT_EQ(run_silt({"write", t.root(), "--sql", "SELECT 3::BIGINT AS id, 'c' AS name, DATE '2024-01-03' AS day"}).code, 0);
+  EXPECT_EQ(
+      run_silt({"write", t.root(), "--sql", "SELECT 3::BIGINT AS id, 'c' AS name, DATE '2024-01-03' AS day"})
+          .code,
+      0);
   auto s = open_session();
   EXPECT_EQ(scan_rows(*s, t.root(), std::nullopt, "count(*)"), std::vector<std::string>{"2"});
 }
@@ -281,8 +312,9 @@ TEST(WriteBadInput, DiskFullFailsCleanly) {
   }
   std::string table = mnt + "/t";
   silt::testing::Run ok = run_silt({"write", table, "--sql", "SELECT 1 AS id"});
-  silt::testing::Run full = run_silt({"write", table, "--sql", "SELECT range AS id, md5(range::VARCHAR) AS h FROM range(200000)",
-                       "--schema-mode", "merge"});
+  silt::testing::Run full =
+      run_silt({"write", table, "--sql", "SELECT range AS id, md5(range::VARCHAR) AS h FROM range(200000)",
+                "--schema-mode", "merge"});
   auto s = open_session();
   auto rows = scan_rows(*s, table, std::nullopt, "count(*)");
   ignore_result(silt::Status());
@@ -295,7 +327,8 @@ TEST(WriteBadInput, DiskFullFailsCleanly) {
 
 TEST(WriteIdempotency, ReplayedAppVersionCommitsNothing) {
   TempTable t;
-  std::vector<std::string> args = {"write", t.root(), "--app-id", "loader", "--app-version", "7", "--sql", "SELECT 1 AS id"};
+  std::vector<std::string> args = {"write",         t.root(), "--app-id", "loader",
+                                   "--app-version", "7",      "--sql",    "SELECT 1 AS id"};
   silt::testing::Run first = run_silt(args);
   ASSERT_EQ(first.code, 0) << first.err;
   silt::testing::Run again = run_silt(args);
@@ -312,13 +345,19 @@ TEST(WriteRoundTrip, EveryTypeReadsBackIdentical) {
   auto s = open_session();
   std::string source =
       "SELECT * FROM (VALUES "
-      "(1::TINYINT, 2::SMALLINT, 3::INTEGER, 4::BIGINT, 1.5::FLOAT, 2.25::DOUBLE, true, 'héllo', '\\x00\\xff'::BLOB, "
-      " DATE '2024-02-29', TIMESTAMPTZ '2024-03-01 12:34:56.789012+00', TIMESTAMP '2024-03-01 12:34:56.789012', "
-      " 12345.67::DECIMAL(10,2), 123456789012345678.0123456789::DECIMAL(38,10), {'a': 1, 'b': 'x'}, [1, 2, NULL], "
+      "(1::TINYINT, 2::SMALLINT, 3::INTEGER, 4::BIGINT, 1.5::FLOAT, 2.25::DOUBLE, true, 'héllo', "
+      "'\\x00\\xff'::BLOB, "
+      " DATE '2024-02-29', TIMESTAMPTZ '2024-03-01 12:34:56.789012+00', TIMESTAMP '2024-03-01 "
+      "12:34:56.789012', "
+      " 12345.67::DECIMAL(10,2), 123456789012345678.0123456789::DECIMAL(38,10), {'a': 1, 'b': 'x'}, [1, 2, "
+      "NULL], "
       " MAP {'k': 1.5}, 'p1'),"
-      "(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),"
-      "(-128, -32768, -2147483648, -9223372036854775808, -0.0, 'inf'::DOUBLE, false, '', ''::BLOB, DATE '1970-01-01', "
-      " TIMESTAMPTZ '1900-01-01 00:00:00+00', TIMESTAMP '2262-01-01 00:00:00', -0.01, 0, {'a': NULL, 'b': NULL}, [], MAP {}, 'p2')"
+      "(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+      "NULL, NULL),"
+      "(-128, -32768, -2147483648, -9223372036854775808, -0.0, 'inf'::DOUBLE, false, '', ''::BLOB, DATE "
+      "'1970-01-01', "
+      " TIMESTAMPTZ '1900-01-01 00:00:00+00', TIMESTAMP '2262-01-01 00:00:00', -0.01, 0, {'a': NULL, 'b': "
+      "NULL}, [], MAP {}, 'p2')"
       ") AS v(i8, i16, i32, i64, f32, f64, b, s, bin, d, ts, tsntz, dec, bigdec, st, lst, m, part)";
   ASSERT_TRUE(s->connection().execute("CREATE TABLE source AS " + source).ok());
   for (const char* part : {"", "part"}) {
@@ -330,12 +369,18 @@ TEST(WriteRoundTrip, EveryTypeReadsBackIdentical) {
     auto expanded = s->expand_sql("SELECT * FROM delta_scan('" + t.root() + "')");
     ASSERT_TRUE(expanded.ok()) << expanded.error().message();
     std::string scan = "(" + *expanded + ")";
-    EXPECT_EQ(rows_of(*s, "SELECT * FROM source EXCEPT ALL SELECT * FROM " + scan), std::vector<std::string>{}) << part;
-    EXPECT_EQ(rows_of(*s, "SELECT * FROM " + scan + " EXCEPT ALL SELECT * FROM source"), std::vector<std::string>{}) << part;
+    EXPECT_EQ(rows_of(*s, "SELECT * FROM source EXCEPT ALL SELECT * FROM " + scan),
+              std::vector<std::string>{})
+        << part;
+    EXPECT_EQ(rows_of(*s, "SELECT * FROM " + scan + " EXCEPT ALL SELECT * FROM source"),
+              std::vector<std::string>{})
+        << part;
     EXPECT_EQ(rows_of(*s, "SELECT count(*) FROM " + scan), std::vector<std::string>{"3"});
     // Types come back as written, not widened or stringified.
-    EXPECT_EQ(rows_of(*s, "SELECT string_agg(column_type, ',' ORDER BY column_name) FROM (DESCRIBE SELECT * FROM " + scan + ")"),
-              rows_of(*s, "SELECT string_agg(column_type, ',' ORDER BY column_name) FROM (DESCRIBE source)"));
+    EXPECT_EQ(
+        rows_of(*s, "SELECT string_agg(column_type, ',' ORDER BY column_name) FROM (DESCRIBE SELECT * FROM " +
+                        scan + ")"),
+        rows_of(*s, "SELECT string_agg(column_type, ',' ORDER BY column_name) FROM (DESCRIBE source)"));
   }
 }
 
@@ -347,8 +392,10 @@ TEST(WriteHistory, EveryVersionOfThirtyCommitsMatchesAnIndependentModel) {
   std::mt19937 rng(7);
   for (int v = 0; v < 30; v++) {
     int op = v == 0 ? 0 : int(rng() % 4);
-    std::string rows = "SELECT (range + " + std::to_string(v * 100) + ")::BIGINT AS k, ['a','b','c'][1 + (range % 3)::INT] AS g, "
-                       "range * 0.5 AS x FROM range(" + std::to_string(5 + rng() % 20) + ")";
+    std::string rows = "SELECT (range + " + std::to_string(v * 100) +
+                       ")::BIGINT AS k, ['a','b','c'][1 + (range % 3)::INT] AS g, "
+                       "range * 0.5 AS x FROM range(" +
+                       std::to_string(5 + rng() % 20) + ")";
     silt::ops::WriteOptions o;
     if (v == 0) o.partition_by = {"g"};
     std::string model_sql;
@@ -372,7 +419,8 @@ TEST(WriteHistory, EveryVersionOfThirtyCommitsMatchesAnIndependentModel) {
     ASSERT_TRUE(w.ok()) << "version " << v << ": " << w.error().message();
     ASSERT_EQ(w->version, v);
     ASSERT_TRUE(s->connection().execute(model_sql).ok());
-    ASSERT_TRUE(s->connection().execute("INSERT INTO model SELECT " + std::to_string(v) + ", * FROM model_now").ok());
+    ASSERT_TRUE(
+        s->connection().execute("INSERT INTO model SELECT " + std::to_string(v) + ", * FROM model_now").ok());
   }
   for (int v = 0; v < 30; v++) {
     EXPECT_EQ(scan_rows(*s, t.root(), v, "k, g, x"),
@@ -390,7 +438,8 @@ TEST(WriteRoundTrip, TimestampPartitionsAreUtcWhateverTheSessionZone) {
   TempTable t;
   silt::ops::WriteOptions o;
   o.partition_by = {"ts"};
-  auto w = silt::ops::write_table(*s, t.root(), "SELECT TIMESTAMPTZ '2024-03-01 12:34:56.5+00' AS ts, 1 AS v", o);
+  auto w =
+      silt::ops::write_table(*s, t.root(), "SELECT TIMESTAMPTZ '2024-03-01 12:34:56.5+00' AS ts, 1 AS v", o);
   ASSERT_TRUE(w.ok()) << w.error().message();
   ASSERT_TRUE(s->connection().execute("SET TimeZone = 'Asia/Tokyo'").ok());
   auto r = s->run("SELECT epoch_ms(ts) FROM delta_scan('" + t.root() + "')");

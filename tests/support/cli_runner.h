@@ -26,7 +26,8 @@ inline std::string shell_quote(const std::string& s) {
 }
 
 // `env` is a prefix of VAR=value assignments for the process (e.g. fault injection).
-inline Run run_silt(const std::vector<std::string>& args, const std::string& input = "", const std::string& env = "") {
+inline Run run_silt(const std::vector<std::string>& args, const std::string& input = "",
+                    const std::string& env = "") {
   TempTable scratch;
   std::string cmd = env + (env.empty() ? "" : " ") + SILT_BINARY;
   for (const auto& a : args) cmd += " " + shell_quote(a);

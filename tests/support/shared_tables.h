@@ -32,10 +32,10 @@ inline void set_mtime(const std::string& path, int64_t ms) {
 }  // namespace silt::testing
 
 // In a test body: fail under CI=true, skip elsewhere, when the shared tables are missing.
-#define REQUIRE_SHARED_TABLES()                                                                 \
-  do {                                                                                          \
-    if (!std::filesystem::is_directory(::silt::testing::kSharedTables)) {                       \
-      if (::silt::testing::in_ci()) FAIL() << "missing " << ::silt::testing::kSharedTables;     \
-      GTEST_SKIP() << "shared tables not found at " << ::silt::testing::kSharedTables;          \
-    }                                                                                           \
+#define REQUIRE_SHARED_TABLES()                                                             \
+  do {                                                                                      \
+    if (!std::filesystem::is_directory(::silt::testing::kSharedTables)) {                   \
+      if (::silt::testing::in_ci()) FAIL() << "missing " << ::silt::testing::kSharedTables; \
+      GTEST_SKIP() << "shared tables not found at " << ::silt::testing::kSharedTables;      \
+    }                                                                                       \
   } while (0)

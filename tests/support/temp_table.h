@@ -51,15 +51,16 @@ class TempTable {
   }
   // Metadata with columns id:long and part:string, partitioned by `part` when asked.
   static std::string metadata(bool partitioned = false, const std::string& config = "{}") {
-    return std::string(R"({"metaData":{"id":"t1","format":{"provider":"parquet","options":{}},"schemaString":")") +
+    return std::string(
+               R"({"metaData":{"id":"t1","format":{"provider":"parquet","options":{}},"schemaString":")") +
            R"({\"type\":\"struct\",\"fields\":[{\"name\":\"id\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}},)" +
            R"({\"name\":\"part\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}}]})" +
-           R"(","partitionColumns":)" + (partitioned ? R"(["part"])" : "[]") + R"(,"configuration":)" + config +
-           R"(,"createdTime":1}})";
+           R"(","partitionColumns":)" + (partitioned ? R"(["part"])" : "[]") + R"(,"configuration":)" +
+           config + R"(,"createdTime":1}})";
   }
   static std::string add(const std::string& path, const std::string& extra = "") {
-    return R"({"add":{"path":")" + path + R"(","partitionValues":{},"size":1,"modificationTime":1,"dataChange":true)" +
-           extra + "}}";
+    return R"({"add":{"path":")" + path +
+           R"(","partitionValues":{},"size":1,"modificationTime":1,"dataChange":true)" + extra + "}}";
   }
   static std::string remove(const std::string& path, const std::string& extra = "") {
     return R"({"remove":{"path":")" + path + R"(","deletionTimestamp":2,"dataChange":true)" + extra + "}}";

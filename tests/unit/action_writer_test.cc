@@ -1,8 +1,9 @@
 // Action JSON writing round-trips through the parser field by field.
+#include "delta/log/action_writer.h"
+
 #include <gtest/gtest.h>
 
 #include "delta/log/action_parser.h"
-#include "delta/log/action_writer.h"
 #include "util/storage.h"
 
 namespace silt::delta {

@@ -5,8 +5,6 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
-
-#include "../support/shared_tables.h"
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -16,6 +14,7 @@
 #include <map>
 #include <set>
 
+#include "../support/shared_tables.h"
 #include "../support/temp_table.h"
 #include "delta/checkpoint/log_cleanup.h"
 #include "delta/log/action_writer.h"
@@ -32,10 +31,7 @@ using silt::testing::TempTable;
 
 const std::string& kTables = silt::testing::kSharedTables;
 
-
-
 constexpr int64_t kNow = 1'700'000'000'000;  // 2023-11-14 22:13:20 UTC
-
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -105,7 +105,8 @@ TEST_F(Conflicts, DoubleDeleteAndMetadataChangesConflict) {
   t_.commit(1, {TempTable::remove("part=b/2.parquet")});
   auto r = commit(remover);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message().find("also removed part=b/2.parquet"), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().message().find("also removed part=b/2.parquet"), std::string::npos)
+      << r.error().message();
 
   Transaction append(t_.root(), 1, schema_, ColumnMappingMode::None);
   append.add_action(add_file("part=a/x.parquet", "a"));

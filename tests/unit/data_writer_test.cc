@@ -200,12 +200,15 @@ void expect_string_bounds(const std::string& min, const std::string& max, const 
 std::string min_max_sql(const Leaf& leaf) {
   const std::string& c = leaf.sql;
   switch (leaf.kind) {
-    case Kind::Number: return fmt::format("min({0})::DOUBLE, max({0})::DOUBLE", c);
+    case Kind::Number:
+      return fmt::format("min({0})::DOUBLE, max({0})::DOUBLE", c);
     case Kind::Timestamp:  // milliseconds: min rounded down, max up
       return fmt::format("floor(epoch_us(min({0})) / 1000)::BIGINT, ceil(epoch_us(max({0})) / 1000)::BIGINT",
                          c);
-    case Kind::Date: return fmt::format("strftime(min({0}), '%Y-%m-%d'), strftime(max({0}), '%Y-%m-%d')", c);
-    default: return fmt::format("min({0})::VARCHAR, max({0})::VARCHAR", c);
+    case Kind::Date:
+      return fmt::format("strftime(min({0}), '%Y-%m-%d'), strftime(max({0}), '%Y-%m-%d')", c);
+    default:
+      return fmt::format("min({0})::VARCHAR, max({0})::VARCHAR", c);
   }
 }
 
@@ -233,7 +236,9 @@ void expect_bounds(const Leaf& leaf, const delta::ColumnStats* stats, const std:
     case Kind::String:
       expect_string_bounds(as_string(*stats->min), as_string(*stats->max), *min, *max);
       break;
-    default: EXPECT_EQ(as_string(*stats->min), *min); EXPECT_EQ(as_string(*stats->max), *max);
+    default:
+      EXPECT_EQ(as_string(*stats->min), *min);
+      EXPECT_EQ(as_string(*stats->max), *max);
   }
 }
 

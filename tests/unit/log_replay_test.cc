@@ -32,7 +32,8 @@ class LogReplay : public ::testing::Test {
 };
 
 TEST_F(LogReplay, AddThenRemoveAcrossCommits) {
-  t_.commit(0, {TempTable::protocol(), TempTable::metadata(), TempTable::add("a.parquet"), TempTable::add("b.parquet")});
+  t_.commit(0, {TempTable::protocol(), TempTable::metadata(), TempTable::add("a.parquet"),
+                TempTable::add("b.parquet")});
   t_.commit(1, {TempTable::remove("a.parquet"), TempTable::add("c.parquet")});
   auto s = load();
   ASSERT_TRUE(s.ok()) << s.error().message();
@@ -54,8 +55,10 @@ TEST_F(LogReplay, EscapedAndAbsolutePathsReconcileAsOneFile) {
 }
 
 TEST_F(LogReplay, ReAddWithNewDeletionVectorReplacesOldEntry) {
-  std::string dv1 = R"(,"deletionVector":{"storageType":"i","pathOrInlineDv":"abcd","sizeInBytes":4,"cardinality":1})";
-  std::string dv2 = R"(,"deletionVector":{"storageType":"i","pathOrInlineDv":"efgh","sizeInBytes":4,"cardinality":2})";
+  std::string dv1 =
+      R"(,"deletionVector":{"storageType":"i","pathOrInlineDv":"abcd","sizeInBytes":4,"cardinality":1})";
+  std::string dv2 =
+      R"(,"deletionVector":{"storageType":"i","pathOrInlineDv":"efgh","sizeInBytes":4,"cardinality":2})";
   t_.commit(0, {TempTable::protocol(), TempTable::metadata(), TempTable::add("f.parquet")});
   // Remove and re-add in one commit, the add listed first: order inside a commit must not matter.
   t_.commit(1, {TempTable::add("f.parquet", dv1), TempTable::remove("f.parquet")});
@@ -73,8 +76,8 @@ TEST_F(LogReplay, ReAddWithNewDeletionVectorReplacesOldEntry) {
 }
 
 TEST_F(LogReplay, LatestProtocolMetadataTxnAndDomainsWin) {
-  t_.commit(0, {TempTable::protocol(), TempTable::metadata(),
-                R"({"txn":{"appId":"app","version":3}})", R"({"domainMetadata":{"domain":"d1","configuration":"x","removed":false}})",
+  t_.commit(0, {TempTable::protocol(), TempTable::metadata(), R"({"txn":{"appId":"app","version":3}})",
+                R"({"domainMetadata":{"domain":"d1","configuration":"x","removed":false}})",
                 R"({"domainMetadata":{"domain":"d2","configuration":"y","removed":false}})"});
   t_.commit(1, {TempTable::metadata(false, R"({"k":"v"})"), R"({"txn":{"appId":"app","version":7}})",
                 R"({"domainMetadata":{"domain":"d1","configuration":"","removed":true}})",
@@ -129,20 +132,24 @@ TEST_F(LogReplay, NotADeltaTable) {
 }
 
 TEST_F(LogReplay, UnknownReaderFeatureIsRefusedByName) {
-  t_.commit(0, {R"({"protocol":{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["deletionVectors","fancyNewThing"],"writerFeatures":["deletionVectors"]}})",
-                TempTable::metadata()});
+  t_.commit(
+      0,
+      {R"({"protocol":{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["deletionVectors","fancyNewThing"],"writerFeatures":["deletionVectors"]}})",
+       TempTable::metadata()});
   auto s = load();
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().kind(), ErrorKind::Unsupported);
   EXPECT_NE(s.error().message().find("fancyNewThing"), std::string::npos);
-  EXPECT_EQ(s.error().message().find("deletionVectors"), std::string::npos) << "supported features are not blamed";
+  EXPECT_EQ(s.error().message().find("deletionVectors"), std::string::npos)
+      << "supported features are not blamed";
 }
 
 TEST_F(LogReplay, IncompleteMultiPartCheckpointIsIgnored) {
   t_.commit(0, {TempTable::protocol(), TempTable::metadata(), TempTable::add("a.parquet")});
   t_.commit(1, {TempTable::add("b.parquet")});
   // Part 1 of 2 only: a checkpoint whose writer died. Replay must use the JSON commits.
-  t_.write("_delta_log/" + TempTable::version_file(1, ".checkpoint.0000000001.0000000002.parquet"), "garbage");
+  t_.write("_delta_log/" + TempTable::version_file(1, ".checkpoint.0000000001.0000000002.parquet"),
+           "garbage");
   auto s = load();
   ASSERT_TRUE(s.ok()) << s.error().message();
   EXPECT_EQ(s->files().size(), 2u);
@@ -174,7 +181,9 @@ TEST_F(LogReplay, TimestampResolvesAgainstCommitFileTimes) {
   auto listing = session_->list_log(t_.root());
   ASSERT_TRUE(listing.ok());
   silt::delta::InCommitTimestampConfig none;
-  auto at = [&](int64_t ms) { return silt::delta::version_at_timestamp(*listing, session_->storage(), none, ms); };
+  auto at = [&](int64_t ms) {
+    return silt::delta::version_at_timestamp(*listing, session_->storage(), none, ms);
+  };
   EXPECT_EQ(*at(1000000), 0);
   EXPECT_EQ(*at(1999999), 0);
   EXPECT_EQ(*at(2000000), 1);
@@ -202,7 +211,9 @@ TEST_F(LogReplay, InCommitTimestampsWinOverFileTimes) {
   ASSERT_TRUE(snap.ok()) << snap.error().message();
   auto ict = silt::delta::InCommitTimestampConfig::from(snap->metadata());
   EXPECT_TRUE(ict.enabled);
-  auto at = [&](int64_t ms) { return *silt::delta::version_at_timestamp(*listing, session_->storage(), ict, ms); };
+  auto at = [&](int64_t ms) {
+    return *silt::delta::version_at_timestamp(*listing, session_->storage(), ict, ms);
+  };
   EXPECT_EQ(at(5000), 0);
   EXPECT_EQ(at(6500), 1);
   EXPECT_EQ(at(9000), 2);

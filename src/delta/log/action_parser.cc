@@ -152,9 +152,11 @@ Status for_each_field(value& v, std::string_view action, Fn&& fn) {
   for (auto field : obj) {
     std::string_view key;
     value e;
-    if (field.unescaped_key().get(key) || field.value().get(e)) return bad_json("malformed " + std::string(action));
+    if (field.unescaped_key().get(key) || field.value().get(e))
+      return bad_json("malformed " + std::string(action));
     if (is_null(e)) continue;
-    if (!fn(key, e)) return bad_json("bad field '" + std::string(key) + "' in " + std::string(action) + " action");
+    if (!fn(key, e))
+      return bad_json("bad field '" + std::string(key) + "' in " + std::string(action) + " action");
   }
   return ok_status();
 }
@@ -228,11 +230,13 @@ Status parse_metadata(value& v, Metadata& m) {
     if (k == "configuration") return read(e, m.configuration);
     if (k == "createdTime") return read(e, m.created_time);
     if (k == "format") {
-      return for_each_field(e, "format", [&](std::string_view fk, value& fe) {
-               if (fk == "provider") return read(fe, m.format.provider);
-               if (fk == "options") return read(fe, m.format.options);
-               return true;
-             }).ok();
+      return for_each_field(e, "format",
+                            [&](std::string_view fk, value& fe) {
+                              if (fk == "provider") return read(fe, m.format.provider);
+                              if (fk == "options") return read(fe, m.format.options);
+                              return true;
+                            })
+          .ok();
     }
     return true;
   }));
@@ -280,7 +284,8 @@ Status parse_commit_info(value& v, CommitInfo& c, simdjson::ondemand::parser& p)
   size_t len = c.raw_json.size();
   c.raw_json.reserve(len + simdjson::SIMDJSON_PADDING);
   simdjson::ondemand::document doc;
-  if (p.iterate(c.raw_json.data(), len, c.raw_json.capacity()).get(doc)) return bad_json("malformed commitInfo");
+  if (p.iterate(c.raw_json.data(), len, c.raw_json.capacity()).get(doc))
+    return bad_json("malformed commitInfo");
   value root;
   if (doc.get_value().get(root)) return bad_json("malformed commitInfo");
   return for_each_field(root, "commitInfo", [&](std::string_view k, value& e) {
@@ -380,7 +385,8 @@ Status ActionParser::parse_lines(const std::string& buf, std::string_view source
     // The rest of the buffer (and its padding) serves as this line's simdjson padding.
     simdjson::padded_string_view view(base + start, len, buf.capacity() - start);
     auto fail = [&](const std::string& why) {
-      return Error(ErrorKind::Corruption, std::string(source) + " line " + std::to_string(line_no) + ": " + why);
+      return Error(ErrorKind::Corruption,
+                   std::string(source) + " line " + std::to_string(line_no) + ": " + why);
     };
     simdjson::ondemand::document doc;
     object obj;
@@ -404,14 +410,22 @@ Status ActionCollector::replay_into(ActionSink& sink) {
     SILT_TRY(std::visit(
         [&](auto& x) -> Status {
           using T = std::decay_t<decltype(x)>;
-          if constexpr (std::is_same_v<T, AddFile>) return sink.on_add(x);
-          else if constexpr (std::is_same_v<T, RemoveFile>) return sink.on_remove(x);
-          else if constexpr (std::is_same_v<T, AddCdcFile>) return sink.on_cdc(x);
-          else if constexpr (std::is_same_v<T, Metadata>) return sink.on_metadata(x);
-          else if constexpr (std::is_same_v<T, Protocol>) return sink.on_protocol(x);
-          else if constexpr (std::is_same_v<T, Txn>) return sink.on_txn(x);
-          else if constexpr (std::is_same_v<T, DomainMetadata>) return sink.on_domain_metadata(x);
-          else return sink.on_commit_info(x);
+          if constexpr (std::is_same_v<T, AddFile>)
+            return sink.on_add(x);
+          else if constexpr (std::is_same_v<T, RemoveFile>)
+            return sink.on_remove(x);
+          else if constexpr (std::is_same_v<T, AddCdcFile>)
+            return sink.on_cdc(x);
+          else if constexpr (std::is_same_v<T, Metadata>)
+            return sink.on_metadata(x);
+          else if constexpr (std::is_same_v<T, Protocol>)
+            return sink.on_protocol(x);
+          else if constexpr (std::is_same_v<T, Txn>)
+            return sink.on_txn(x);
+          else if constexpr (std::is_same_v<T, DomainMetadata>)
+            return sink.on_domain_metadata(x);
+          else
+            return sink.on_commit_info(x);
         },
         a));
   }
@@ -440,9 +454,12 @@ Status ActionParser::parse_one(std::string_view type, std::string_view json, std
 Status ActionParser::parse_add_field(std::string_view field, std::string_view json, AddFile& add) {
   return with_value(json, [&](value v) -> Status {
     bool ok = true;
-    if (field == "partitionValues") ok = read(v, add.partition_values);
-    else if (field == "deletionVector") ok = read(v, add.deletion_vector);
-    else if (field == "tags") ok = is_null(v) || read(v, add.tags);
+    if (field == "partitionValues")
+      ok = read(v, add.partition_values);
+    else if (field == "deletionVector")
+      ok = read(v, add.deletion_vector);
+    else if (field == "tags")
+      ok = is_null(v) || read(v, add.tags);
     if (!ok) return bad_json("bad field '" + std::string(field) + "' in add action");
     return ok_status();
   });

@@ -53,8 +53,10 @@ void write_partition_values(Obj& o, const PartitionValues& pv) {
   o.key("partitionValues");
   Obj m(o.out());
   for (const auto& [k, v] : pv) {
-    if (v) m.str(k, *v);
-    else m.raw(k, "null");
+    if (v)
+      m.str(k, *v);
+    else
+      m.raw(k, "null");
   }
 }
 

@@ -56,18 +56,23 @@ Status read_add_rows(const std::string& list, const std::set<std::string>& field
   auto col = [&](const char* f, const char* type) {
     return has(f) ? "CAST(add." + quote_ident(f) + " AS " + type + ")" : std::string("NULL::") + type;
   };
-  auto json = [&](const char* f) { return has(f) ? "to_json(add." + quote_ident(f) + ")" : std::string("NULL"); };
-  std::string stats = !parser.keep_stats() ? "NULL" : has("stats") ? col("stats", "VARCHAR") : json("stats_parsed");
+  auto json = [&](const char* f) {
+    return has(f) ? "to_json(add." + quote_ident(f) + ")" : std::string("NULL");
+  };
+  std::string stats = !parser.keep_stats() ? "NULL"
+                      : has("stats")       ? col("stats", "VARCHAR")
+                                           : json("stats_parsed");
   // With the partition columns known, each value is a map lookup in DuckDB: no JSON per row.
   bool keyed = partition_keys.has_value() && has("partitionValues");
   std::string parts = keyed ? "NULL" : json("partitionValues");
   std::string sql = "SELECT " + col("path", "VARCHAR") + ", " + col("size", "BIGINT") + ", " +
-                    col("modificationTime", "BIGINT") + ", " + col("dataChange", "BOOLEAN") + ", " + stats + ", " +
-                    parts + ", " + json("deletionVector") + ", " + json("tags") + ", " +
+                    col("modificationTime", "BIGINT") + ", " + col("dataChange", "BOOLEAN") + ", " + stats +
+                    ", " + parts + ", " + json("deletionVector") + ", " + json("tags") + ", " +
                     col("baseRowId", "BIGINT") + ", " + col("defaultRowCommitVersion", "BIGINT") + ", " +
                     col("clusteringProvider", "VARCHAR");
   if (keyed) {
-    for (const std::string& key : *partition_keys) sql += ", CAST(add.partitionValues[" + quote_literal(key) + "] AS VARCHAR)";
+    for (const std::string& key : *partition_keys)
+      sql += ", CAST(add.partitionValues[" + quote_literal(key) + "] AS VARCHAR)";
   }
   sql += " FROM read_parquet(" + list + ") WHERE add IS NOT NULL";
   auto result = conn.query(sql);
@@ -94,9 +99,9 @@ Status read_add_rows(const std::string& list, const std::set<std::string>& field
       if (keyed) {
         for (idx_t k = 0; k < partition_keys->size(); k++) {
           idx_t c = 11 + k;
-          add.partition_values.emplace_back((*partition_keys)[k], chunk->is_null(c, r)
-                                                                      ? std::nullopt
-                                                                      : std::optional<std::string>(chunk->str(c, r)));
+          add.partition_values.emplace_back(
+              (*partition_keys)[k],
+              chunk->is_null(c, r) ? std::nullopt : std::optional<std::string>(chunk->str(c, r)));
         }
       }
       SILT_TRY(sink.on_add(add));

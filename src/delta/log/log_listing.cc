@@ -67,8 +67,8 @@ Result<LogListing> LogListing::list(const Storage& storage, const std::string& t
     }
   }
   for (auto& [key, set] : multipart) {
-    bool complete = set.total > 0 && int64_t(set.parts.size()) == set.total && set.parts.begin()->first == 1 &&
-                    set.parts.rbegin()->first == set.total;
+    bool complete = set.total > 0 && int64_t(set.parts.size()) == set.total &&
+                    set.parts.begin()->first == 1 && set.parts.rbegin()->first == set.total;
     if (!complete) continue;  // a partly written checkpoint is ignored, as the protocol allows
     Checkpoint cp{key.first, CheckpointKind::MultiPart, {}};
     for (auto& [_, p] : set.parts) cp.parts.push_back(std::move(p));
@@ -104,11 +104,13 @@ Result<LogSegment> LogSegment::make(const LogListing& listing, std::optional<int
   int64_t earliest = listing.earliest_reconstructable_version();
   if (target > latest) {
     return Error(ErrorKind::InvalidArgument, "version " + std::to_string(target) +
-                                                 " does not exist: the latest version is " + std::to_string(latest));
+                                                 " does not exist: the latest version is " +
+                                                 std::to_string(latest));
   }
   if (target < earliest) {
     return Error(ErrorKind::InvalidArgument,
-                 "version " + std::to_string(target) + " cannot be reconstructed: the earliest available version is " +
+                 "version " + std::to_string(target) +
+                     " cannot be reconstructed: the earliest available version is " +
                      std::to_string(earliest));
   }
   LogSegment seg;
@@ -126,8 +128,8 @@ Result<LogSegment> LogSegment::make(const LogListing& listing, std::optional<int
                              [](const CommitFile& c, int64_t v) { return c.version < v; });
   for (; it != listing.commits.end() && it->version <= target; ++it) {
     if (it->version != next) {
-      return Error(ErrorKind::Corruption, "the Delta log is missing version " + std::to_string(next) + " in " +
-                                              listing.log_dir);
+      return Error(ErrorKind::Corruption,
+                   "the Delta log is missing version " + std::to_string(next) + " in " + listing.log_dir);
     }
     seg.commits.push_back(*it);
     next++;

@@ -15,9 +15,9 @@ namespace silt::delta {
 
 // deletionVector field of add/remove (PROTOCOL.md "Deletion Vector Descriptor Schema").
 struct DeletionVectorDescriptor {
-  char storage_type = 0;           // 'u' relative uuid, 'i' inline, 'p' absolute path
-  std::string path_or_inline_dv;   // z85 (for 'u' a random prefix + z85 uuid), or a path
-  std::optional<int32_t> offset;   // absent for inline
+  char storage_type = 0;          // 'u' relative uuid, 'i' inline, 'p' absolute path
+  std::string path_or_inline_dv;  // z85 (for 'u' a random prefix + z85 uuid), or a path
+  std::optional<int32_t> offset;  // absent for inline
   int32_t size_in_bytes = 0;
   int64_t cardinality = 0;
 
@@ -120,6 +120,7 @@ struct CheckpointMetadata {
 };
 
 // Any action of a commit, in file order.
-using Action = std::variant<AddFile, RemoveFile, AddCdcFile, Metadata, Protocol, Txn, DomainMetadata, CommitInfo>;
+using Action =
+    std::variant<AddFile, RemoveFile, AddCdcFile, Metadata, Protocol, Txn, DomainMetadata, CommitInfo>;
 
 }  // namespace silt::delta

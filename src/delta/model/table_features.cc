@@ -59,9 +59,10 @@ Status check_readable(const Protocol& p) {
     for (const std::string& name : p.reader_features.value_or(std::vector<std::string>{})) {
       if (!feature_info(parse_feature(name)).silt_can_read) features += (features.empty() ? "" : ", ") + name;
     }
-    return Error(ErrorKind::Unsupported, "unsupported Delta reader version " + std::to_string(p.min_reader_version) +
-                                             " (silt reads 1 to 3)" +
-                                             (features.empty() ? "" : "; unsupported reader feature(s): " + features));
+    return Error(ErrorKind::Unsupported,
+                 "unsupported Delta reader version " + std::to_string(p.min_reader_version) +
+                     " (silt reads 1 to 3)" +
+                     (features.empty() ? "" : "; unsupported reader feature(s): " + features));
   }
   if (p.min_reader_version < 3) return ok_status();  // version 2 means column mapping, which silt reads
   if (!p.reader_features) {
@@ -83,9 +84,16 @@ namespace {
 // Writer features whose rules silt's writer keeps (the rest are refused by name).
 bool silt_can_write(TableFeature f) {
   switch (f) {
-    case F::AppendOnly: case F::Invariants: case F::ChangeDataFeed: case F::ColumnMapping:
-    case F::DeletionVectors: case F::TimestampNtz: case F::DomainMetadata: case F::VacuumProtocolCheck:
-    case F::TypeWidening: case F::TypeWideningPreview:
+    case F::AppendOnly:
+    case F::Invariants:
+    case F::ChangeDataFeed:
+    case F::ColumnMapping:
+    case F::DeletionVectors:
+    case F::TimestampNtz:
+    case F::DomainMetadata:
+    case F::VacuumProtocolCheck:
+    case F::TypeWidening:
+    case F::TypeWideningPreview:
       return true;
     default:
       return false;
@@ -97,7 +105,8 @@ bool silt_can_write(TableFeature f) {
 Status check_writable(const Protocol& p, const Metadata& m) {
   SILT_TRY(check_readable(p));
   if (p.min_writer_version > 7) {
-    return Error(ErrorKind::Unsupported, "unsupported Delta writer version " + std::to_string(p.min_writer_version));
+    return Error(ErrorKind::Unsupported,
+                 "unsupported Delta writer version " + std::to_string(p.min_writer_version));
   }
   if (p.min_writer_version == 7) {
     std::string missing;

@@ -11,18 +11,39 @@
 namespace silt::delta {
 
 enum class TableFeature {
-  AppendOnly, Invariants, CheckConstraints, GeneratedColumns, AllowColumnDefaults, ChangeDataFeed,
-  ColumnMapping, IdentityColumns, DeletionVectors, RowTracking, TimestampNtz, DomainMetadata,
-  V2Checkpoint, CatalogManaged, IcebergCompatV1, IcebergCompatV2, Clustering, VacuumProtocolCheck,
-  InCommitTimestamp, TypeWidening, TypeWideningPreview, VariantType, VariantTypePreview,
-  VariantShreddingPreview, CatalogOwnedPreview, Unknown,
+  AppendOnly,
+  Invariants,
+  CheckConstraints,
+  GeneratedColumns,
+  AllowColumnDefaults,
+  ChangeDataFeed,
+  ColumnMapping,
+  IdentityColumns,
+  DeletionVectors,
+  RowTracking,
+  TimestampNtz,
+  DomainMetadata,
+  V2Checkpoint,
+  CatalogManaged,
+  IcebergCompatV1,
+  IcebergCompatV2,
+  Clustering,
+  VacuumProtocolCheck,
+  InCommitTimestamp,
+  TypeWidening,
+  TypeWideningPreview,
+  VariantType,
+  VariantTypePreview,
+  VariantShreddingPreview,
+  CatalogOwnedPreview,
+  Unknown,
 };
 
 struct FeatureInfo {
   TableFeature feature;
   std::string_view name;
-  bool reader;           // a reader must understand it (reader+writer feature)
-  bool silt_can_read;    // silt's reader implements it
+  bool reader;         // a reader must understand it (reader+writer feature)
+  bool silt_can_read;  // silt's reader implements it
 };
 
 const FeatureInfo& feature_info(TableFeature f);

@@ -264,7 +264,8 @@ Result<std::string> boolean_sql(std::string_view text, const DataType& type) {
 
 Result<std::string> primitive_sql(std::string_view text, const DataType& type) {
   switch (type.primitive()->kind) {
-    case PrimitiveKind::String: return string_sql(text, type);
+    case PrimitiveKind::String:
+      return string_sql(text, type);
     case PrimitiveKind::Long:
       return integer_sql(text, type, std::numeric_limits<int64_t>::min(),
                          std::numeric_limits<int64_t>::max());
@@ -276,15 +277,24 @@ Result<std::string> primitive_sql(std::string_view text, const DataType& type) {
                          std::numeric_limits<int16_t>::max());
     case PrimitiveKind::Byte:
       return integer_sql(text, type, std::numeric_limits<int8_t>::min(), std::numeric_limits<int8_t>::max());
-    case PrimitiveKind::Float: return floating_sql<float>(text, type);
-    case PrimitiveKind::Double: return floating_sql<double>(text, type);
-    case PrimitiveKind::Decimal: return decimal_sql(text, type);
-    case PrimitiveKind::Boolean: return boolean_sql(text, type);
-    case PrimitiveKind::Binary: return binary_sql(text, type);
-    case PrimitiveKind::Date: return date_sql(text, type);
-    case PrimitiveKind::Timestamp: return timestamp_sql(text, type);
-    case PrimitiveKind::TimestampNtz: return timestamp_ntz_sql(text, type);
-    case PrimitiveKind::Void: return cast("NULL", type);
+    case PrimitiveKind::Float:
+      return floating_sql<float>(text, type);
+    case PrimitiveKind::Double:
+      return floating_sql<double>(text, type);
+    case PrimitiveKind::Decimal:
+      return decimal_sql(text, type);
+    case PrimitiveKind::Boolean:
+      return boolean_sql(text, type);
+    case PrimitiveKind::Binary:
+      return binary_sql(text, type);
+    case PrimitiveKind::Date:
+      return date_sql(text, type);
+    case PrimitiveKind::Timestamp:
+      return timestamp_sql(text, type);
+    case PrimitiveKind::TimestampNtz:
+      return timestamp_ntz_sql(text, type);
+    case PrimitiveKind::Void:
+      return cast("NULL", type);
   }
   return bad_value(text, type);
 }

@@ -3,13 +3,13 @@
 // Pure functions; thread-safe.
 #include "delta/schema/schema.h"
 
-#include "util/json_text.h"
-
 #include <fmt/format.h>
 #include <simdjson.h>
 
 #include <cctype>
 #include <charconv>
+
+#include "util/json_text.h"
 
 namespace silt::delta {
 namespace {
@@ -332,20 +332,34 @@ class SchemaWriter {
 
 const char* duckdb_primitive(PrimitiveKind kind) {
   switch (kind) {
-    case PrimitiveKind::String: return "VARCHAR";
-    case PrimitiveKind::Long: return "BIGINT";
-    case PrimitiveKind::Integer: return "INTEGER";
-    case PrimitiveKind::Short: return "SMALLINT";
-    case PrimitiveKind::Byte: return "TINYINT";
-    case PrimitiveKind::Float: return "FLOAT";
-    case PrimitiveKind::Double: return "DOUBLE";
-    case PrimitiveKind::Boolean: return "BOOLEAN";
-    case PrimitiveKind::Binary: return "BLOB";
-    case PrimitiveKind::Date: return "DATE";
-    case PrimitiveKind::Timestamp: return "TIMESTAMP WITH TIME ZONE";
-    case PrimitiveKind::TimestampNtz: return "TIMESTAMP";
-    case PrimitiveKind::Decimal: return "DECIMAL";
-    case PrimitiveKind::Void: return "\"NULL\"";
+    case PrimitiveKind::String:
+      return "VARCHAR";
+    case PrimitiveKind::Long:
+      return "BIGINT";
+    case PrimitiveKind::Integer:
+      return "INTEGER";
+    case PrimitiveKind::Short:
+      return "SMALLINT";
+    case PrimitiveKind::Byte:
+      return "TINYINT";
+    case PrimitiveKind::Float:
+      return "FLOAT";
+    case PrimitiveKind::Double:
+      return "DOUBLE";
+    case PrimitiveKind::Boolean:
+      return "BOOLEAN";
+    case PrimitiveKind::Binary:
+      return "BLOB";
+    case PrimitiveKind::Date:
+      return "DATE";
+    case PrimitiveKind::Timestamp:
+      return "TIMESTAMP WITH TIME ZONE";
+    case PrimitiveKind::TimestampNtz:
+      return "TIMESTAMP";
+    case PrimitiveKind::Decimal:
+      return "DECIMAL";
+    case PrimitiveKind::Void:
+      return "\"NULL\"";
   }
   return "?";
 }
@@ -376,11 +390,16 @@ bool is_integral_up_to_int(PrimitiveKind kind) {
 
 int integral_rank(PrimitiveKind kind) {
   switch (kind) {
-    case PrimitiveKind::Byte: return 1;
-    case PrimitiveKind::Short: return 2;
-    case PrimitiveKind::Integer: return 3;
-    case PrimitiveKind::Long: return 4;
-    default: return 0;
+    case PrimitiveKind::Byte:
+      return 1;
+    case PrimitiveKind::Short:
+      return 2;
+    case PrimitiveKind::Integer:
+      return 3;
+    case PrimitiveKind::Long:
+      return 4;
+    default:
+      return 0;
   }
 }
 
@@ -389,11 +408,16 @@ bool is_supported_primitive_widening(const PrimitiveType& from, const PrimitiveT
   switch (to.kind) {
     case PrimitiveKind::Short:
     case PrimitiveKind::Integer:
-    case PrimitiveKind::Long: return from_rank > 0 && from_rank < integral_rank(to.kind);
-    case PrimitiveKind::Double: return from.kind == PrimitiveKind::Float || is_integral_up_to_int(from.kind);
-    case PrimitiveKind::TimestampNtz: return from.kind == PrimitiveKind::Date;
-    case PrimitiveKind::Decimal: break;
-    default: return false;
+    case PrimitiveKind::Long:
+      return from_rank > 0 && from_rank < integral_rank(to.kind);
+    case PrimitiveKind::Double:
+      return from.kind == PrimitiveKind::Float || is_integral_up_to_int(from.kind);
+    case PrimitiveKind::TimestampNtz:
+      return from.kind == PrimitiveKind::Date;
+    case PrimitiveKind::Decimal:
+      break;
+    default:
+      return false;
   }
   // Decimal(p, s) -> Decimal(p + k1, s + k2) with k1 >= k2 >= 0; an integral type counts as
   // Decimal(10, 0) (byte, short, int) or Decimal(20, 0) (long).
@@ -494,9 +518,12 @@ std::string duckdb_type(const DataType& type) {
 
 const char* column_mapping_mode_name(ColumnMappingMode mode) {
   switch (mode) {
-    case ColumnMappingMode::None: return "none";
-    case ColumnMappingMode::Name: return "name";
-    case ColumnMappingMode::Id: return "id";
+    case ColumnMappingMode::None:
+      return "none";
+    case ColumnMappingMode::Name:
+      return "name";
+    case ColumnMappingMode::Id:
+      return "id";
   }
   return "?";
 }

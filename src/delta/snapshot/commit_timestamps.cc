@@ -25,8 +25,8 @@ Result<int64_t> read_in_commit_timestamp(const Storage& storage, const CommitFil
   CommitInfoSink sink;
   SILT_TRY(parser.parse_lines(text, commit.path, sink));
   if (!sink.info || !sink.info->in_commit_timestamp) {
-    return Error(ErrorKind::Corruption,
-                 "commit " + std::to_string(commit.version) + " lacks the inCommitTimestamp the table requires");
+    return Error(ErrorKind::Corruption, "commit " + std::to_string(commit.version) +
+                                            " lacks the inCommitTimestamp the table requires");
   }
   return *sink.info->in_commit_timestamp;
 }
@@ -92,9 +92,9 @@ Result<int64_t> version_at_timestamp(const LogListing& listing, const Storage& s
     ict_begin = std::lower_bound(listing.commits.begin(), listing.commits.end(), ict.enablement_version,
                                  [](const CommitFile& c, int64_t v) { return c.version < v; });
   }
-  bool search_ict = ict_begin != listing.commits.end() &&
-                    (ict_begin == listing.commits.begin() || !ict.enablement_timestamp ||
-                     ts_ms >= *ict.enablement_timestamp);
+  bool search_ict =
+      ict_begin != listing.commits.end() && (ict_begin == listing.commits.begin() ||
+                                             !ict.enablement_timestamp || ts_ms >= *ict.enablement_timestamp);
   if (search_ict) {
     size_t lo = size_t(ict_begin - listing.commits.begin()), hi = listing.commits.size();
     SILT_ASSIGN_OR_RETURN(int64_t first, read_in_commit_timestamp(storage, listing.commits[lo]));
@@ -103,8 +103,10 @@ Result<int64_t> version_at_timestamp(const LogListing& listing, const Storage& s
     while (hi - lo > 1) {
       size_t mid = lo + (hi - lo) / 2;
       SILT_ASSIGN_OR_RETURN(int64_t t, read_in_commit_timestamp(storage, listing.commits[mid]));
-      if (t <= ts_ms) lo = mid;
-      else hi = mid;
+      if (t <= ts_ms)
+        lo = mid;
+      else
+        hi = mid;
     }
     return listing.commits[lo].version;
   }

@@ -16,7 +16,7 @@ namespace silt::delta {
 
 struct InCommitTimestampConfig {
   bool enabled = false;
-  int64_t enablement_version = 0;                // first version carrying inCommitTimestamp
+  int64_t enablement_version = 0;               // first version carrying inCommitTimestamp
   std::optional<int64_t> enablement_timestamp;  // its timestamp, when enabled after creation
 
   static InCommitTimestampConfig from(const Metadata& latest);

@@ -198,7 +198,8 @@ class Replay final : public ActionSink {
   // Marks checkpoint files that commits after the checkpoint replaced (any add of the same
   // path) or removed (a remove of the same path and DV).
   Status retire_checkpoint_files() {
-    if (checkpoint_files_ == 0 || (checkpoint_files_ == files_.size() && commit_removes_ == 0)) return ok_status();
+    if (checkpoint_files_ == 0 || (checkpoint_files_ == files_.size() && commit_removes_ == 0))
+      return ok_status();
     std::string scratch;
     std::unordered_set<std::string> added, removed;  // canonical path; path + '\n' + DV id
     for (size_t i = checkpoint_files_; i < files_.size(); i++) {
@@ -280,8 +281,8 @@ namespace {
 
 // Parses every commit file on up to `threads` threads (this one included), then replays them
 // in version order. Parsing dominates replay, so this is where a second core pays off.
-Status replay_commits_parallel(const std::vector<CommitFile>& commits, const Storage& storage, bool keep_stats,
-                               unsigned threads, Replay& replay) {
+Status replay_commits_parallel(const std::vector<CommitFile>& commits, const Storage& storage,
+                               bool keep_stats, unsigned threads, Replay& replay) {
   std::vector<ActionCollector> buffers(commits.size());
   std::vector<Status> results(commits.size());
   std::atomic<size_t> next{0};
@@ -309,7 +310,8 @@ Status replay_commits_parallel(const std::vector<CommitFile>& commits, const Sto
 // Rows in a checkpoint's parquet files (from their footers): a bound on its adds.
 size_t checkpoint_row_bound(const Checkpoint& cp, db::Connection& conn) {
   if (cp.kind == CheckpointKind::V2) return 0;  // adds live in sidecars
-  auto rows = conn.scalar("SELECT sum(num_rows) FROM parquet_file_metadata(" + string_list_literal(cp.parts) + ")");
+  auto rows =
+      conn.scalar("SELECT sum(num_rows) FROM parquet_file_metadata(" + string_list_literal(cp.parts) + ")");
   if (!rows.ok() || !*rows) return 0;
   return size_t(std::strtoull((*rows)->c_str(), nullptr, 10));
 }

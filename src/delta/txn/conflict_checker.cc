@@ -12,7 +12,8 @@ Error conflict(int64_t version, const std::string& why) {
 }
 
 // Whether a winner add may hold rows our predicate read.
-bool add_may_match(const AddFile& add, const Predicate& predicate, const StructType& schema, ColumnMappingMode mode) {
+bool add_may_match(const AddFile& add, const Predicate& predicate, const StructType& schema,
+                   ColumnMappingMode mode) {
   ColumnKinds kinds;
   Predicate bound;
   // Bind logical top-level columns to physical names; unknown columns make the check conservative.
@@ -46,11 +47,13 @@ Result<std::string> canonical_data_path(const std::string& table_root, const std
   return full;
 }
 
-Status check_conflicts(const PendingCommit& pending, const std::vector<Action>& winner, int64_t winner_version,
-                       const std::string& table_root, const StructType& schema, ColumnMappingMode mode) {
+Status check_conflicts(const PendingCommit& pending, const std::vector<Action>& winner,
+                       int64_t winner_version, const std::string& table_root, const StructType& schema,
+                       ColumnMappingMode mode) {
   for (const Action& a : winner) {
     if (std::holds_alternative<Protocol>(a)) return conflict(winner_version, "changed the table protocol");
-    if (std::holds_alternative<Metadata>(a)) return conflict(winner_version, "changed the table metadata (schema or properties)");
+    if (std::holds_alternative<Metadata>(a))
+      return conflict(winner_version, "changed the table metadata (schema or properties)");
     if (const auto* t = std::get_if<Txn>(&a); t && pending.app_id && t->app_id == *pending.app_id) {
       return conflict(winner_version, "committed for the same application id '" + t->app_id + "'");
     }
@@ -63,9 +66,11 @@ Status check_conflicts(const PendingCommit& pending, const std::vector<Action>& 
       }
     }
     if (const auto* add = std::get_if<AddFile>(&a); add && add->data_change) {
-      if (pending.read.whole_table) return conflict(winner_version, "added data to the table this transaction read");
+      if (pending.read.whole_table)
+        return conflict(winner_version, "added data to the table this transaction read");
       if (pending.read.predicate && add_may_match(*add, *pending.read.predicate, schema, mode)) {
-        return conflict(winner_version, "added data matching this transaction's predicate (" + add->path + ")");
+        return conflict(winner_version,
+                        "added data matching this transaction's predicate (" + add->path + ")");
       }
     }
   }

@@ -41,8 +41,9 @@ struct PendingCommit {
 // OK if `pending` may commit after `winner` (the actions of commit `winner_version`);
 // ErrorKind::Conflict naming the version and the reason otherwise. `schema` and `mode`
 // resolve predicate columns against winner adds.
-Status check_conflicts(const PendingCommit& pending, const std::vector<Action>& winner, int64_t winner_version,
-                       const std::string& table_root, const StructType& schema, ColumnMappingMode mode);
+Status check_conflicts(const PendingCommit& pending, const std::vector<Action>& winner,
+                       int64_t winner_version, const std::string& table_root, const StructType& schema,
+                       ColumnMappingMode mode);
 
 // The canonical form of a logged data path: URL-decoded and relative to the table root.
 Result<std::string> canonical_data_path(const std::string& table_root, const std::string& logged);

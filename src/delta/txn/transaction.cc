@@ -28,8 +28,12 @@ std::string commit_file_path(const std::string& log_dir, int64_t version) {
   return join_path(log_dir, name);
 }
 
-Transaction::Transaction(std::string table_root, int64_t read_version, StructType schema, ColumnMappingMode mode)
-    : table_root_(std::move(table_root)), read_version_(read_version), schema_(std::move(schema)), mode_(mode) {}
+Transaction::Transaction(std::string table_root, int64_t read_version, StructType schema,
+                         ColumnMappingMode mode)
+    : table_root_(std::move(table_root)),
+      read_version_(read_version),
+      schema_(std::move(schema)),
+      mode_(mode) {}
 
 void Transaction::add_action(Action action) {
   if (const auto* r = std::get_if<RemoveFile>(&action)) {
@@ -43,20 +47,22 @@ void Transaction::add_action(Action action) {
   actions_.push_back(std::move(action));
 }
 
-void Transaction::set_operation(std::string operation, std::string parameters_json, std::string metrics_json) {
+void Transaction::set_operation(std::string operation, std::string parameters_json,
+                                std::string metrics_json) {
   operation_ = std::move(operation);
   parameters_json_ = std::move(parameters_json);
   metrics_json_ = std::move(metrics_json);
 }
 
 std::string Transaction::commit_text_for() const {
-  std::string info = "{\"timestamp\":" + std::to_string(now_ms()) + ",\"operation\":" + json_quote(operation_) +
+  std::string info = "{\"timestamp\":" + std::to_string(now_ms()) +
+                     ",\"operation\":" + json_quote(operation_) +
                      ",\"operationParameters\":" + parameters_json_;
   if (read_version_ >= 0) info += ",\"readVersion\":" + std::to_string(read_version_);
   info += ",\"isolationLevel\":\"WriteSerializable\",\"isBlindAppend\":";
   info += is_blind_append(pending_) ? "true" : "false";
-  info += ",\"operationMetrics\":" + metrics_json_ + ",\"engineInfo\":\"silt/" SILT_VERSION "\",\"txnId\":\"" +
-          random_uuid() + "\"}";
+  info += ",\"operationMetrics\":" + metrics_json_ +
+          ",\"engineInfo\":\"silt/" SILT_VERSION "\",\"txnId\":\"" + random_uuid() + "\"}";
   std::vector<Action> all;
   all.reserve(actions_.size() + 1);
   CommitInfo ci;
@@ -88,14 +94,16 @@ Result<CommitResult> Transaction::commit(Storage& storage, const CommitOptions& 
     }
     if (st.error().kind() != ErrorKind::Conflict) return st.error();
     if (read_version_ < 0) {
-      return Error(ErrorKind::Conflict, "another writer created the table at " + table_root_ + " concurrently");
+      return Error(ErrorKind::Conflict,
+                   "another writer created the table at " + table_root_ + " concurrently");
     }
     // Someone else owns `version`: it must not invalidate what we read or wrote.
     SILT_ASSIGN_OR_RETURN(auto winner, read_commit(storage, version));
     SILT_TRY(check_conflicts(pending_, winner, version, table_root_, schema_, mode_));
     version++;
     int64_t cap = std::min<int64_t>(options.max_backoff_ms, 1 + attempt);
-    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int64_t>(0, cap * 1000)(rng)));
+    std::this_thread::sleep_for(
+        std::chrono::microseconds(std::uniform_int_distribution<int64_t>(0, cap * 1000)(rng)));
   }
   return Error(ErrorKind::Conflict, "gave up committing to " + table_root_ + " after " +
                                         std::to_string(options.max_attempts) + " attempts");
