@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the whole test suite (unit, conformance, e2e).
+# Under CI=true (or SILT_SANITIZE=1) it then builds again with ASan/UBSan and runs the suite
+# there too, except the long multi-process concurrency and conformance runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
-ctest --test-dir "${BUILD_DIR:-build}" -j "$(nproc)" --output-on-failure
+ctest --test-dir build -j "$(nproc)" --output-on-failure
+if [ "${CI:-}" = true ] || [ "${SILT_SANITIZE:-0}" = 1 ]; then
+  BUILD_DIR=build-asan BUILD_TYPE=Debug SILT_SANITIZE=1 bash scripts/build.sh
+  ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan -j "$(nproc)" --output-on-failure \
+    -E 'WriteConcurrency|DeltaRs/Conformance'
+fi
