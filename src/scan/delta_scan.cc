@@ -38,11 +38,15 @@ std::optional<std::string> partition_value(const AddFile& f, const std::string& 
 }
 
 // Empty relation with the table's columns, for a snapshot without files.
-std::string empty_relation(const delta::StructType& schema) {
+std::string empty_relation(const delta::StructType& schema, bool with_row_positions) {
   std::string cols;
   for (const StructField& f : schema.fields) {
     cols += (cols.empty() ? "" : ", ") + std::string("CAST(NULL AS ") + delta::duckdb_type(f.type) + ") AS " +
             quote_ident(f.name);
+  }
+  if (with_row_positions) {
+    cols +=
+        std::string(", CAST(NULL AS VARCHAR) AS ") + kFileColumn + ", CAST(NULL AS BIGINT) AS " + kRowColumn;
   }
   return "(SELECT " + cols + " WHERE false)";
 }
@@ -176,7 +180,7 @@ Result<ScanPlan> plan_scan(db::Connection& conn, const Storage& storage, const d
   }
   plan.files_scanned = files.size();
   if (files.empty()) {
-    plan.sql = empty_relation(schema);
+    plan.sql = empty_relation(schema, options.with_row_positions);
     return plan;
   }
 
@@ -193,9 +197,14 @@ Result<ScanPlan> plan_scan(db::Connection& conn, const Storage& storage, const d
   std::string files_table = "__silt_files_" + id;
   std::string dv_table = "__silt_dv_" + id;
   std::string var = "__silt_files_" + id;
-  SILT_TRY(load_partitions(conn, files_table, files, paths, parts));
-  SILT_TRY(
-      conn.execute("SET VARIABLE " + var + " = (SELECT list(path ORDER BY rowid) FROM " + files_table + ")"));
+  if (parts.empty() && paths.size() <= 1000) {
+    // Small and unpartitioned: the list goes in directly, saving the temp table round trips.
+    SILT_TRY(conn.execute("SET VARIABLE " + var + " = " + string_list_literal(paths)));
+  } else {
+    SILT_TRY(load_partitions(conn, files_table, files, paths, parts));
+    SILT_TRY(
+        conn.execute("SET VARIABLE " + var + " = (SELECT list(path ORDER BY rowid) FROM " + files_table + ")"));
+  }
   if (any_dv) SILT_TRY(load_deletion_vectors(conn, dv_table, snap, files, paths, storage));
 
   auto present = parquet_columns(conn, var);
@@ -216,9 +225,14 @@ Result<ScanPlan> plan_scan(db::Connection& conn, const Storage& storage, const d
     }
     cols += (cols.empty() ? "" : ", ") + expr + " AS " + quote_ident(f.name);
   }
+  bool positions = options.with_row_positions;
+  if (positions) {
+    cols += std::string(", t.filename AS ") + kFileColumn + ", t.file_row_number AS " + kRowColumn;
+  }
   std::string sql = "(SELECT " + cols + " FROM read_parquet(getvariable(" + quote_literal(var) +
-                    "), union_by_name = true" + (parts.empty() && !any_dv ? "" : ", filename = true") +
-                    (any_dv ? ", file_row_number = true" : "") + ") AS t";
+                    "), union_by_name = true" +
+                    (parts.empty() && !any_dv && !positions ? "" : ", filename = true") +
+                    (any_dv || positions ? ", file_row_number = true" : "") + ") AS t";
   if (!parts.empty()) sql += " JOIN " + files_table + " AS p ON p.path = t.filename";
   if (any_dv) sql += " ANTI JOIN " + dv_table + " AS d ON d.path = t.filename AND d.row = t.file_row_number";
   sql += ")";

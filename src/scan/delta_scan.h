@@ -25,7 +25,14 @@ struct ScanOptions {
   std::optional<delta::Predicate> skip_predicate;
   // When set, only these files (paths as logged) are read; for rewriting chosen files.
   std::optional<std::set<std::string>> only_paths;
+  // Adds the columns kFileColumn (the data file as read_parquet names it: the logged path
+  // resolved against the table root) and kRowColumn (the row's 0-based index in that file, as
+  // deletion vectors count rows), for operations that mark rows deleted.
+  bool with_row_positions = false;
 };
+
+inline constexpr const char* kFileColumn = "__silt_file";
+inline constexpr const char* kRowColumn = "__silt_row";
 
 struct ScanPlan {
   std::string sql;           // parenthesized subquery

@@ -97,6 +97,21 @@ Result<scan::ScanPlan> Session::scan(std::string_view table_path, const TimeTrav
   return plan;
 }
 
+namespace {
+
+// Cheap pre-check before asking DuckDB's parser for a WHERE clause.
+bool contains_word_where(std::string_view sql) {
+  for (size_t i = 0; i + 5 <= sql.size(); i++) {
+    if ((sql[i] | 0x20) == 'w' && (sql[i + 1] | 0x20) == 'h' && (sql[i + 2] | 0x20) == 'e' &&
+        (sql[i + 3] | 0x20) == 'r' && (sql[i + 4] | 0x20) == 'e') {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 Result<std::string> Session::expand_sql(std::string_view statement) {
   static const std::vector<std::string> kFunctions = {"delta_scan"};
   last_scans_.clear();
@@ -107,7 +122,7 @@ Result<std::string> Session::expand_sql(std::string_view statement) {
   }));
   // With exactly one scan and a plain WHERE over it, the WHERE also skips files.
   std::optional<delta::Predicate> where;
-  if (calls == 1) {
+  if (calls == 1 && contains_word_where(statement)) {
     auto p = scan::predicate_from_single_scan(conn_, statement);
     if (p.ok()) where = std::move(*p);  // unparsable SQL: DuckDB reports it when it runs
   }
