@@ -448,3 +448,85 @@ TEST(WriteRoundTrip, TimestampPartitionsAreUtcWhateverTheSessionZone) {
 }
 
 }  // namespace
+
+namespace {
+
+std::string schema_json(silt::Session& s, const std::string& table) {
+  auto snap = s.snapshot(table);
+  return snap.ok() ? snap->metadata().schema_string : "error: " + snap.error().message();
+}
+
+TEST(WriteSchema, MergeAddsColumnsAndWidensTypes) {
+  auto s = open_session();
+  TempTable t;
+  ASSERT_TRUE(silt::ops::write_table(*s, t.root(), "SELECT 1::INTEGER AS id, 'a' AS name", {}).ok());
+  silt::ops::WriteOptions merge;
+  merge.schema_mode = silt::ops::SchemaMode::Merge;
+  auto w = silt::ops::write_table(*s, t.root(), "SELECT 5000000000::BIGINT AS id, 'b' AS name, 2.5 AS score",
+                                  merge);
+  ASSERT_TRUE(w.ok()) << w.error().message();
+  std::string schema = schema_json(*s, t.root());
+  EXPECT_NE(schema.find(R"({"name":"id","type":"long")"), std::string::npos) << schema;
+  EXPECT_NE(schema.find(R"("delta.typeChanges":[{"fromType":"integer","toType":"long"}])"), std::string::npos)
+      << schema;
+  EXPECT_NE(schema.find(R"("name":"score")"), std::string::npos) << schema;
+  auto snap = s->snapshot(t.root());
+  ASSERT_TRUE(snap.ok());
+  EXPECT_EQ(snap->protocol().min_reader_version, 3);
+  EXPECT_EQ(snap->protocol().min_writer_version, 7);
+  ASSERT_TRUE(snap->protocol().reader_features.has_value());
+  EXPECT_NE(std::find(snap->protocol().reader_features->begin(), snap->protocol().reader_features->end(),
+                      "typeWidening"),
+            snap->protocol().reader_features->end());
+  // Old files keep their narrower type and lack the new column: both read correctly.
+  EXPECT_EQ(scan_rows(*s, t.root(), std::nullopt, "id, name, score"),
+            (std::vector<std::string>{"1|a|NULL", "5000000000|b|2.5"}));
+  // Strict appends may omit nullable columns (null) and use narrower types (cast).
+  ASSERT_TRUE(silt::ops::write_table(*s, t.root(), "SELECT 7::SMALLINT AS id", {}).ok());
+  EXPECT_EQ(scan_rows(*s, t.root(), std::nullopt, "count(*), sum(id), count(name)"),
+            (std::vector<std::string>{"3|5000000008|2"}));
+}
+
+TEST(WriteSchema, OverwriteReplacesSchemaAndPartitioning) {
+  auto s = open_session();
+  TempTable t;
+  silt::ops::WriteOptions first;
+  first.partition_by = {"p"};
+  ASSERT_TRUE(silt::ops::write_table(*s, t.root(), "SELECT 1 AS id, 'x' AS p", first).ok());
+  silt::ops::WriteOptions o;
+  o.mode = silt::ops::WriteMode::Overwrite;
+  o.schema_mode = silt::ops::SchemaMode::Overwrite;
+  auto w = silt::ops::write_table(*s, t.root(), "SELECT 'k' AS key, 3.5 AS v", o);
+  ASSERT_TRUE(w.ok()) << w.error().message();
+  EXPECT_EQ(w->files_removed, 1);
+  EXPECT_EQ(scan_rows(*s, t.root(), std::nullopt), std::vector<std::string>{"k|3.5"});
+  EXPECT_TRUE(s->snapshot(t.root())->metadata().partition_columns.empty());
+  // The old schema is still there at version 0.
+  EXPECT_EQ(scan_rows(*s, t.root(), 0), std::vector<std::string>{"1|x"});
+  silt::ops::WriteOptions bad;
+  bad.schema_mode = silt::ops::SchemaMode::Overwrite;
+  auto refused = silt::ops::write_table(*s, t.root(), "SELECT 1 AS z", bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("needs --mode overwrite"), std::string::npos);
+}
+
+TEST(WriteFiles, CsvJsonAndParquetInputs) {
+  TempTable t, data;
+  data.write("in.csv", "id,name\n1,a\n2,\n");
+  data.write("in.json", "{\"id\": 3, \"name\": \"c\"}\n");
+  ASSERT_EQ(run_silt({"write", t.root(), "--file", data.root() + "/in.csv"}).code, 0);
+  silt::testing::Run j = run_silt({"write", t.root(), "--file", data.root() + "/in.json"});
+  ASSERT_EQ(j.code, 0) << j.err;
+  auto s = open_session();
+  ASSERT_TRUE(s->connection()
+                  .execute("COPY (SELECT 4::BIGINT AS id, 'd' AS name) TO '" + data.root() + "/in.parquet'")
+                  .ok());
+  ASSERT_EQ(run_silt({"write", t.root(), "--file", data.root() + "/in.parquet"}).code, 0);
+  EXPECT_EQ(scan_rows(*s, t.root(), std::nullopt, "id, name"),
+            (std::vector<std::string>{"1|a", "2|NULL", "3|c", "4|d"}));
+  silt::testing::Run bad = run_silt({"write", t.root(), "--file", data.root() + "/in.txt"});
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.err.find("cannot tell the format"), std::string::npos) << bad.err;
+}
+
+}  // namespace
