@@ -8,6 +8,7 @@
 #include "scan/delta_scan.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "delta/dv/deletion_vector.h"
@@ -131,13 +132,13 @@ Error data_file_error(const Error& e) {
   return Error(ErrorKind::NotFound, "data file missing: " + path + " (deleted or vacuumed outside the log?)");
 }
 
-// Top-level column names present in at least one of the files.
-Result<std::set<std::string>> parquet_columns(db::Connection& conn, const std::string& var) {
+// Top-level columns present in at least one of the files, with their DuckDB types.
+Result<std::map<std::string, std::string>> parquet_columns(db::Connection& conn, const std::string& var) {
   SILT_ASSIGN_OR_RETURN(auto rows, conn.query_text("DESCRIBE SELECT * FROM read_parquet(getvariable(" +
                                                    quote_literal(var) + "), union_by_name = true)"));
-  std::set<std::string> out;
+  std::map<std::string, std::string> out;
   for (auto& row : rows) {
-    if (!row.empty() && row[0]) out.insert(*row[0]);
+    if (row.size() > 1 && row[0]) out[*row[0]] = row[1].value_or("");
   }
   return out;
 }
@@ -202,8 +203,8 @@ Result<ScanPlan> plan_scan(db::Connection& conn, const Storage& storage, const d
     SILT_TRY(conn.execute("SET VARIABLE " + var + " = " + string_list_literal(paths)));
   } else {
     SILT_TRY(load_partitions(conn, files_table, files, paths, parts));
-    SILT_TRY(
-        conn.execute("SET VARIABLE " + var + " = (SELECT list(path ORDER BY rowid) FROM " + files_table + ")"));
+    SILT_TRY(conn.execute("SET VARIABLE " + var + " = (SELECT list(path ORDER BY rowid) FROM " + files_table +
+                          ")"));
   }
   if (any_dv) SILT_TRY(load_deletion_vectors(conn, dv_table, snap, files, paths, storage));
 
@@ -220,6 +221,10 @@ Result<ScanPlan> plan_scan(db::Connection& conn, const Storage& storage, const d
     } else if (!present->count(phys)) {
       // Columns added after these files were written read as null (PROTOCOL.md, writer rules).
       expr = "CAST(NULL AS " + delta::duckdb_type(f.type) + ")";
+    } else if (f.type.is(delta::PrimitiveKind::Timestamp) && present->at(phys) == "TIMESTAMP") {
+      // Zone-less parquet timestamps (Spark's INT96) hold UTC instants: read them as UTC,
+      // whatever the session's time zone.
+      expr = "timezone('UTC', t." + quote_ident(phys) + ")";
     } else {
       SILT_ASSIGN_OR_RETURN(expr, delta::read_expression(f, mode, "t"));
     }

@@ -122,3 +122,28 @@ TEST_F(Api, HistoryAndTimeTravelErrors) {
 }
 
 }  // namespace
+
+namespace {
+
+// Spark writes `timestamp` columns as zone-less INT96; they hold UTC instants.
+TEST(ApiTimestamps, ZonelessParquetTimestampsAreUtcWhateverTheSessionZone) {
+  auto session = std::move(silt::Session::open().value());
+  TempTable t;
+  ASSERT_TRUE(
+      session->connection()
+          .execute("COPY (SELECT TIMESTAMP '2024-01-01 00:00:00' AS ts) TO '" + t.root() + "/a.parquet'")
+          .ok());
+  t.commit(
+      0,
+      {TempTable::protocol(),
+       R"({"metaData":{"id":"x","format":{"provider":"parquet","options":{}},"schemaString":"{\"type\":\"struct\",\"fields\":[{\"name\":\"ts\",\"type\":\"timestamp\",\"nullable\":true,\"metadata\":{}}]}","partitionColumns":[],"configuration":{}}})",
+       TempTable::add("a.parquet")});
+  for (const char* zone : {"UTC", "America/New_York", "Asia/Tokyo"}) {
+    ASSERT_TRUE(session->connection().execute(std::string("SET TimeZone = '") + zone + "'").ok());
+    auto r = session->run("SELECT epoch_ms(ts) FROM delta_scan('" + t.root() + "')");
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    EXPECT_EQ(r->rows_as_text().value()[0][0], "1704067200000") << zone;
+  }
+}
+
+}  // namespace
