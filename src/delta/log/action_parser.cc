@@ -2,6 +2,8 @@
 // unknown fields are skipped, null fields are treated as absent.
 #include "delta/log/action_parser.h"
 
+#include <algorithm>
+
 #include "util/storage.h"
 
 namespace silt::delta {
@@ -368,12 +370,17 @@ Status ActionParser::dispatch(std::string_view type, value v, ActionSink& sink) 
 }
 
 Status ActionParser::parse_lines(const std::string& buf, std::string_view source, ActionSink& sink) {
+  return parse_lines(buf, 0, buf.size(), source, sink);
+}
+
+Status ActionParser::parse_lines(const std::string& buf, size_t begin, size_t end_of_range,
+                                 std::string_view source, ActionSink& sink) {
   const char* base = buf.data();
-  size_t size = buf.size();
-  size_t line_no = 0;
-  for (size_t start = 0; start < size;) {
+  size_t size = end_of_range;
+  size_t line_no = 0;  // within the range; lines before `begin` are counted only for an error
+  for (size_t start = begin; start < size;) {
     size_t end = buf.find('\n', start);
-    if (end == std::string::npos) end = size;
+    if (end == std::string::npos || end > size) end = size;
     line_no++;
     size_t len = end - start;
     size_t first = start;
@@ -385,8 +392,9 @@ Status ActionParser::parse_lines(const std::string& buf, std::string_view source
     // The rest of the buffer (and its padding) serves as this line's simdjson padding.
     simdjson::padded_string_view view(base + start, len, buf.capacity() - start);
     auto fail = [&](const std::string& why) {
+      size_t absolute = line_no + size_t(std::count(base, base + begin, '\n'));
       return Error(ErrorKind::Corruption,
-                   std::string(source) + " line " + std::to_string(line_no) + ": " + why);
+                   std::string(source) + " line " + std::to_string(absolute) + ": " + why);
     };
     simdjson::ondemand::document doc;
     object obj;

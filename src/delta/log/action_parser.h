@@ -65,6 +65,10 @@ class ActionParser {
   // Parses newline-delimited actions. REQUIRES: `buf` has kReadPadding bytes of spare
   // capacity past its size (Storage::read guarantees it). `source` names the file in errors.
   Status parse_lines(const std::string& buf, std::string_view source, ActionSink& sink);
+  // The same for the lines in [begin, end) of `buf`. REQUIRES: begin is 0 or just past a '\n';
+  // end is buf.size() or just past a '\n'.
+  Status parse_lines(const std::string& buf, size_t begin, size_t end, std::string_view source,
+                     ActionSink& sink);
   // Parses one action object of a known type ("add", "remove", ...), given as JSON text
   // without padding (it is copied into an internal padded buffer).
   Status parse_one(std::string_view type, std::string_view json, std::string_view source, ActionSink& sink);

@@ -6,6 +6,8 @@
 #include "delta/snapshot/snapshot.h"
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <string_view>
 #include <thread>
 #include <unordered_set>
@@ -279,32 +281,97 @@ class Replay final : public ActionSink {
 
 namespace {
 
-// Parses every commit file on up to `threads` threads (this one included), then replays them
-// in version order. Parsing dominates replay, so this is where a second core pays off.
-Status replay_commits_parallel(const std::vector<CommitFile>& commits, const Storage& storage,
-                               bool keep_stats, unsigned threads, Replay& replay) {
-  std::vector<ActionCollector> buffers(commits.size());
-  std::vector<Status> results(commits.size());
+// Runs fn(i) for i in [0, n) on up to `threads` threads, this one included.
+template <class Fn>
+void parallel_for(size_t n, unsigned threads, Fn&& fn) {
   std::atomic<size_t> next{0};
   auto work = [&] {
-    ActionParser parser;
-    parser.set_keep_stats(keep_stats);
-    for (size_t i = next++; i < commits.size(); i = next++) {
-      buffers[i].actions.reserve(size_t(commits[i].size) / 200);  // an action line is rarely shorter
-      auto text = storage.read(commits[i].path);
-      results[i] = text.ok() ? parser.parse_lines(*text, commits[i].path, buffers[i]) : Status(text.error());
-    }
+    for (size_t i = next++; i < n; i = next++) fn(i);
   };
   std::vector<std::thread> workers;
-  for (unsigned t = 1; t < threads; t++) workers.emplace_back(work);
+  for (unsigned t = 1; t < threads && t < n; t++) workers.emplace_back(work);
   work();
   for (auto& w : workers) w.join();
+}
+
+// Parses the commits on up to `threads` threads, then replays them in version order. Large
+// commit files are cut at line boundaries into chunks parsed independently, so one bulk
+// commit keeps every core busy too. Parsing dominates replay, so this is where cores pay off.
+Status replay_commits_parallel(const std::vector<CommitFile>& commits, const Storage& storage,
+                               bool keep_stats, unsigned threads, Replay& replay) {
+  constexpr size_t kChunkBytes = 2u << 20;
+  std::vector<Result<std::string>> texts(commits.size(), Error(ErrorKind::Internal, "not read"));
+  parallel_for(commits.size(), threads, [&](size_t i) { texts[i] = storage.read(commits[i].path); });
+  struct Chunk {
+    size_t commit, begin, end;
+  };
+  std::vector<Chunk> chunks;
   for (size_t i = 0; i < commits.size(); i++) {
-    SILT_TRY(results[i]);
-    replay.begin_commit(i + 1 == commits.size());
-    SILT_TRY(buffers[i].replay_into(replay));
+    if (!texts[i].ok()) return texts[i].error();
+    const std::string& text = *texts[i];
+    for (size_t begin = 0; begin < text.size() || begin == 0;) {
+      size_t end = begin + kChunkBytes >= text.size() ? text.size() : text.find('\n', begin + kChunkBytes);
+      end = end == std::string::npos ? text.size() : std::min(end + 1, text.size());
+      chunks.push_back({i, begin, end});
+      if (end >= text.size()) break;
+      begin = end;
+    }
   }
-  return ok_status();
+  // Workers parse chunks in order of an atomic counter; this thread replays chunks in order as
+  // they complete, and parses the next unclaimed chunk itself whenever it would wait.
+  std::vector<ActionCollector> buffers(chunks.size());
+  std::vector<Status> results(chunks.size());
+  std::vector<char> done(chunks.size(), 0);
+  std::mutex mu;
+  std::condition_variable cv;
+  std::atomic<size_t> next{0};
+  auto parse_one = [&](ActionParser& parser) {
+    size_t c = next++;
+    if (c >= chunks.size()) return false;
+    const Chunk& k = chunks[c];
+    buffers[c].actions.reserve((k.end - k.begin) / 200);  // an action line is rarely shorter
+    results[c] = parser.parse_lines(*texts[k.commit], k.begin, k.end, commits[k.commit].path, buffers[c]);
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      done[c] = 1;
+    }
+    cv.notify_all();
+    return true;
+  };
+  std::vector<std::thread> workers;
+  for (unsigned t = 1; t < threads && t < chunks.size(); t++) {
+    workers.emplace_back([&] {
+      ActionParser parser;
+      parser.set_keep_stats(keep_stats);
+      while (parse_one(parser)) {
+      }
+    });
+  }
+  ActionParser parser;
+  parser.set_keep_stats(keep_stats);
+  Status status;
+  for (size_t c = 0; c < chunks.size() && status.ok(); c++) {
+    while (true) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (done[c]) break;
+      }
+      if (!parse_one(parser)) {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return done[c] != 0; });
+        break;
+      }
+    }
+    status = results[c];
+    if (!status.ok()) break;
+    if (c == 0 || chunks[c].commit != chunks[c - 1].commit) {
+      replay.begin_commit(chunks[c].commit + 1 == commits.size());
+    }
+    status = buffers[c].replay_into(replay);
+  }
+  next = chunks.size();  // on error, stop handing out work
+  for (auto& w : workers) w.join();
+  return status;
 }
 
 // Rows in a checkpoint's parquet files (from their footers): a bound on its adds.
