@@ -248,3 +248,24 @@ TEST_F(LogReplay, LargeLogParsedInParallelKeepsCommitOrder) {
 }
 
 }  // namespace
+
+namespace {
+
+// A commit over 2 MiB is parsed in chunks on several threads: contents and error line
+// numbers must be those of the whole file.
+TEST_F(LogReplay, BulkCommitParsedInChunksKeepsContentsAndLineNumbers) {
+  std::string pad = R"(,"tags":{"pad":")" + std::string(200, 'x') + R"("})";
+  std::vector<std::string> c0 = {TempTable::protocol(), TempTable::metadata()};
+  for (int i = 0; i < 12000; i++) c0.push_back(TempTable::add("f" + std::to_string(i) + ".parquet", pad));
+  t_.commit(0, c0);
+  auto s = load();
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  EXPECT_EQ(s->files().size(), 12000u);
+  c0.push_back(R"({"add":{"path": BROKEN)");
+  t_.commit(0, c0);
+  auto bad = load();
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("line 12003:"), std::string::npos) << bad.error().message();
+}
+
+}  // namespace
