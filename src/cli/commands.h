@@ -7,6 +7,7 @@
 #include <string>
 
 #include "ops/checkpoint.h"
+#include "ops/dml.h"
 #include "ops/vacuum.h"
 #include "ops/write.h"
 #include "scan/session.h"
@@ -62,5 +63,18 @@ struct VacuumArgs {
   ops::VacuumOptions options;
 };
 Status run_vacuum(Session& session, const VacuumArgs& args);
+
+struct DeleteArgs {
+  std::string path;
+  std::optional<std::string> where;  // absent: every row; given but blank: an error
+};
+Status run_delete(Session& session, const DeleteArgs& args);
+
+struct UpdateArgs {
+  std::string path;
+  std::string set;  // "col = expr, ..."
+  std::optional<std::string> where;
+};
+Status run_update(Session& session, const UpdateArgs& args);
 
 }  // namespace silt::cli

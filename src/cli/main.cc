@@ -111,6 +111,17 @@ int main(int argc, char** argv) {
   v->add_flag("--dry-run", vacuum.options.dry_run, "list what would be deleted, delete nothing");
   v->add_flag("--force", vacuum.options.force, "allow a retention below the table's");
 
+  silt::cli::DeleteArgs del;
+  auto* del_cmd = app.add_subcommand("delete", "delete the rows matching a predicate (all rows without one)");
+  del_cmd->add_option("path", del.path, "table path")->required();
+  del_cmd->add_option("--where", del.where, "SQL predicate over the table's columns");
+
+  silt::cli::UpdateArgs update;
+  auto* upd = app.add_subcommand("update", "set column values in the rows matching a predicate");
+  upd->add_option("path", update.path, "table path")->required();
+  upd->add_option("--set", update.set, "assignments, e.g. \"price = price * 2, note = 'x'\"")->required();
+  upd->add_option("--where", update.where, "SQL predicate over the table's columns");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -153,6 +164,8 @@ int main(int argc, char** argv) {
     return report(silt::cli::run_write(s, write));
   }
   if (*cp) return report(silt::cli::run_checkpoint(s, checkpoint_path));
+  if (*del_cmd) return report(silt::cli::run_delete(s, del));
+  if (*upd) return report(silt::cli::run_update(s, update));
   if (*v) return report(silt::cli::run_vacuum(s, vacuum));
   if (*c) {
     create.options.partition_by = split(partition_by);

@@ -213,18 +213,6 @@ struct WritePlan {
   delta::ReadSet read;
 };
 
-delta::RemoveFile remove_of(const delta::AddFile& f, int64_t now) {
-  delta::RemoveFile r;
-  r.path = f.path;
-  r.deletion_timestamp = now;
-  r.data_change = true;
-  r.extended_file_metadata = true;
-  r.partition_values = f.partition_values;
-  r.size = f.size;
-  r.deletion_vector = f.deletion_vector;
-  return r;
-}
-
 // Rows of the new data that fall outside --replace-where: an error, nothing written.
 Status check_replace_where(Session& session, const std::string& source_sql, const std::string& predicate) {
   SILT_ASSIGN_OR_RETURN(
@@ -245,7 +233,7 @@ Status plan_removes(Session& session, const WriteOptions& options, const std::st
   int64_t now = now_ms();
   if (options.replace_where.empty()) {
     plan.read.whole_table = true;
-    for (const auto& f : snap.files()) plan.removes.push_back(remove_of(f, now));
+    for (const auto& f : snap.files()) plan.removes.push_back(delta::remove_for(f, now));
     return ok_status();
   }
   SILT_ASSIGN_OR_RETURN(auto predicate,
@@ -258,7 +246,7 @@ Status plan_removes(Session& session, const WriteOptions& options, const std::st
   for (const auto* f : candidates) {
     SILT_ASSIGN_OR_RETURN(std::string canonical, delta::canonical_data_path(root, f->path));
     plan.read.files.insert(canonical);
-    plan.removes.push_back(remove_of(*f, now));
+    plan.removes.push_back(delta::remove_for(*f, now));
     paths.insert(f->path);
   }
   if (paths.empty()) return ok_status();
@@ -377,6 +365,10 @@ static Result<WriteResult> write_impl(Session& session, std::string_view path, c
     meta.created_time = now_ms();
     plan.new_metadata = std::move(meta);
     plan.new_protocol = protocol_for(plan.schema, base_protocol);
+    // Opting into deletion vectors needs the reader+writer feature (PROTOCOL.md "Deletion Vectors").
+    auto dv = options.properties.find("delta.enableDeletionVectors");
+    if (dv != options.properties.end() && dv->second == "true")
+      add_feature(*plan.new_protocol, "deletionVectors", true);
   }
   SILT_TRY(check_partition_columns(plan.partition_columns, plan.schema));
   if (!options.replace_where.empty())

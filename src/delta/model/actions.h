@@ -119,6 +119,20 @@ struct CheckpointMetadata {
   int64_t version = 0;
 };
 
+// The remove action that retires `add` at `deletion_timestamp` (ms), carrying the extended
+// file metadata (partition values, size) and the DV that identifies the logical file.
+inline RemoveFile remove_for(const AddFile& add, int64_t deletion_timestamp) {
+  RemoveFile r;
+  r.path = add.path;
+  r.deletion_timestamp = deletion_timestamp;
+  r.data_change = true;
+  r.extended_file_metadata = true;
+  r.partition_values = add.partition_values;
+  r.size = add.size;
+  r.deletion_vector = add.deletion_vector;
+  return r;
+}
+
 // Any action of a commit, in file order.
 using Action =
     std::variant<AddFile, RemoveFile, AddCdcFile, Metadata, Protocol, Txn, DomainMetadata, CommitInfo>;
