@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/output.h"
 
 namespace silt::cli {
 namespace {
@@ -27,11 +28,7 @@ void report(const std::string& path, const ops::DmlResult& r, int64_t rows, cons
   if (r.files_removed) std::cout << ", " << r.files_removed << " file(s) removed";
   if (r.files_added) std::cout << ", " << r.files_added << " file(s) added";
   if (r.rows_copied) std::cout << ", " << r.rows_copied << " row(s) copied";
-  if (r.attempts > 1) std::cout << " (after " << r.attempts - 1 << " concurrent commit(s))";
-  if (r.checkpointed) std::cout << "; checkpoint written";
-  std::cout << "\n";
-  if (!r.checkpoint_warning.empty())
-    std::cerr << "warning: checkpoint not written: " << r.checkpoint_warning << "\n";
+  finish_commit_report(std::cout, r.attempts, r.checkpointed, r.checkpoint_warning);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iostream>
 
 namespace silt::cli {
 namespace {
@@ -67,6 +68,15 @@ void print_table(std::ostream& out, const TextTable& t) {
   out << "-\n";
   for (const auto& r : cells) print_row(r, false);
   out << '(' << t.rows.size() << (t.rows.size() == 1 ? " row)\n" : " rows)\n");
+}
+
+void finish_commit_report(std::ostream& out, int attempts, bool checkpointed,
+                          const std::string& checkpoint_warning) {
+  if (attempts > 1) out << " (after " << attempts - 1 << " concurrent commit(s))";
+  if (checkpointed) out << "; checkpoint written";
+  out << "\n";
+  if (!checkpoint_warning.empty())
+    std::cerr << "warning: checkpoint not written: " << checkpoint_warning << "\n";
 }
 
 }  // namespace silt::cli

@@ -18,4 +18,9 @@ struct TextTable {
 // values are escaped so that one row stays on one line.
 void print_table(std::ostream& out, const TextTable& table);
 
+// Ends a one-line commit report: concurrent retries, the automatic checkpoint, and (on stderr)
+// why a due checkpoint was not written.
+void finish_commit_report(std::ostream& out, int attempts, bool checkpointed,
+                          const std::string& checkpoint_warning);
+
 }  // namespace silt::cli

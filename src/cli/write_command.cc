@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/output.h"
 
 namespace silt::cli {
 namespace {
@@ -15,11 +16,7 @@ void report(const std::string& path, const ops::WriteResult& r) {
   std::cout << "committed version " << r.version << " of " << path << ": " << r.files_added << " file(s), "
             << r.rows_added << " row(s) added";
   if (r.files_removed) std::cout << ", " << r.files_removed << " file(s) removed";
-  if (r.attempts > 1) std::cout << " (after " << r.attempts - 1 << " concurrent commit(s))";
-  if (r.checkpointed) std::cout << "; checkpoint written";
-  std::cout << "\n";
-  if (!r.checkpoint_warning.empty())
-    std::cerr << "warning: checkpoint not written: " << r.checkpoint_warning << "\n";
+  finish_commit_report(std::cout, r.attempts, r.checkpointed, r.checkpoint_warning);
 }
 
 }  // namespace
