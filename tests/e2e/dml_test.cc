@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "../support/cli_runner.h"
+#include "../support/query_rows.h"
 #include "../support/shared_tables.h"
 #include "../support/temp_table.h"
 #include "delta/dv/deletion_vector.h"
@@ -27,26 +28,22 @@
 using silt::testing::run_silt;
 using silt::testing::TempTable;
 
+using silt::testing::text_rows;
+
 namespace {
 
 enum class Mode { DeletionVectors, CopyOnWrite };
 const char* mode_name(Mode m) { return m == Mode::DeletionVectors ? "dv" : "cow"; }
 
+// `silt create` of a one-column table with deletion vectors enabled; the exit code.
+int create_dv_table(const std::string& root) {
+  return run_silt({"create", root, "--schema", "id BIGINT", "--property", "delta.enableDeletionVectors=true"})
+      .code;
+}
+
 constexpr const char* kColumns = "id, part, v, s, d";
 
 std::unique_ptr<silt::Session> open_session() { return std::move(silt::Session::open().value()); }
-
-std::vector<std::string> text_rows(silt::Session& s, const std::string& sql) {
-  auto rows = s.connection().query_text(sql);
-  if (!rows.ok()) return {"error: " + rows.error().message()};
-  std::vector<std::string> out;
-  for (const auto& row : *rows) {
-    std::string line;
-    for (const auto& v : row) line += (line.empty() ? "" : "|") + v.value_or("NULL");
-    out.push_back(line);
-  }
-  return out;
-}
 
 // Rows [lo, hi) of the source, the same for a seed on every run: partition values a..d and NULL,
 // NULLs in v, strings and doubles derived from hashes.
@@ -476,10 +473,7 @@ TEST(DeleteMetrics, CommitInfoCarriesSparkMetrics) {
 TEST(DeleteCreate, PropertyOptsNewTablesIntoDeletionVectors) {
   TempTable t;
   std::string root = t.root() + "/t";
-  ASSERT_EQ(
-      run_silt({"create", root, "--schema", "id BIGINT", "--property", "delta.enableDeletionVectors=true"})
-          .code,
-      0);
+  ASSERT_EQ(create_dv_table(root), 0);
   auto s = open_session();
   auto p = s->snapshot(root)->protocol();
   EXPECT_EQ(p.min_reader_version, 3);
@@ -585,10 +579,7 @@ TEST(UpdateCli, OneLineReportsAndErrors) {
 TEST(DeleteConcurrency, RacingDeletesNeverLoseADeletionVector) {
   TempTable t;
   std::string root = t.root() + "/t";
-  ASSERT_EQ(
-      run_silt({"create", root, "--schema", "id BIGINT", "--property", "delta.enableDeletionVectors=true"})
-          .code,
-      0);
+  ASSERT_EQ(create_dv_table(root), 0);
   ASSERT_EQ(run_silt({"write", root, "--sql", "SELECT range AS id FROM range(800)"}).code, 0);
   std::mutex mu;
   std::set<int> deleted;

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "../support/cli_runner.h"
+#include "../support/query_rows.h"
 #include "../support/temp_table.h"
 #include "scan/session.h"
 
@@ -29,16 +30,7 @@ std::unique_ptr<silt::Session> open_session() { return std::move(silt::Session::
 
 // Rows of a query as sorted text lines, for order-independent comparison.
 std::vector<std::string> rows_of(silt::Session& s, const std::string& sql) {
-  auto text = s.connection().query_text(sql);
-  if (!text.ok()) return {"error: " + text.error().message()};
-  std::vector<std::string> out;
-  for (const auto& row : *text) {
-    std::string line;
-    for (const auto& v : row) line += (line.empty() ? "" : "|") + v.value_or("NULL");
-    out.push_back(line);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
+  return silt::testing::sorted_rows(s, sql);
 }
 
 std::vector<std::string> scan_rows(silt::Session& s, const std::string& table, std::optional<int64_t> version,
