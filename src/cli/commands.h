@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ops/checkpoint.h"
 #include "ops/dml.h"
@@ -76,5 +77,21 @@ struct UpdateArgs {
   std::optional<std::string> where;
 };
 Status run_update(Session& session, const UpdateArgs& args);
+
+struct RestoreArgs {
+  std::string path;
+  std::optional<int64_t> version;
+  std::optional<std::string> timestamp;
+};
+Status run_restore(Session& session, const RestoreArgs& args);
+
+struct DiffArgs {
+  std::string path;
+  int64_t from = 0;
+  int64_t to = 0;
+  std::vector<std::string> key;
+  Format format = Format::Table;
+};
+Status run_diff(Session& session, const DiffArgs& args);
 
 }  // namespace silt::cli

@@ -122,6 +122,26 @@ int main(int argc, char** argv) {
   upd->add_option("--set", update.set, "assignments, e.g. \"price = price * 2, note = 'x'\"")->required();
   upd->add_option("--where", update.where, "SQL predicate over the table's columns");
 
+  silt::cli::RestoreArgs restore;
+  auto* rs = app.add_subcommand("restore", "commit a new version equal to an earlier one");
+  rs->add_option("path", restore.path, "table path")->required();
+  auto* rs_v = rs->add_option("--version", restore.version, "restore this version");
+  rs->add_option("--timestamp", restore.timestamp, "restore the version as of this time (UTC)")
+      ->excludes(rs_v);
+
+  silt::cli::DiffArgs diff;
+  auto* df = app.add_subcommand("diff", "rows added, removed (and changed, by key) between two versions");
+  df->add_option("path", diff.path, "table path")->required();
+  df->add_option("--from", diff.from, "older version")->required();
+  df->add_option("--to", diff.to, "newer version")->required();
+  df->add_option("--key", diff.key, "key columns: report same-key rows with new values as changed")
+      ->delimiter(',');
+  df->add_option("--format", diff.format, "table | csv | json")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, Format>{
+              {"table", Format::Table}, {"csv", Format::Csv}, {"json", Format::Json}},
+          CLI::ignore_case));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -167,6 +187,8 @@ int main(int argc, char** argv) {
   if (*del_cmd) return report(silt::cli::run_delete(s, del));
   if (*upd) return report(silt::cli::run_update(s, update));
   if (*v) return report(silt::cli::run_vacuum(s, vacuum));
+  if (*rs) return report(silt::cli::run_restore(s, restore));
+  if (*df) return report(silt::cli::run_diff(s, diff));
   if (*c) {
     create.options.partition_by = split(partition_by);
     for (const auto& p : properties) {
