@@ -3,6 +3,8 @@
 // process exit code; errors are printed as one "error: ..." line by the caller.
 #pragma once
 
+#include <CLI/CLI.hpp>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +18,27 @@
 namespace silt::cli {
 
 enum class Format { Table, Csv, Json, Parquet };
+
+// Subcommands added by register_* functions: each adds its CLI11 subcommand (options bound to
+// state the function keeps alive) and what runs, with the open session, when it is chosen.
+// New commands register here rather than growing main.cc.
+class CommandTable {
+ public:
+  using Runner = std::function<Status(Session&)>;
+  void add(CLI::App* subcommand, Runner run) { entries_.emplace_back(subcommand, std::move(run)); }
+  // The runner of the subcommand the user chose, or null.
+  const Runner* chosen() const {
+    for (const auto& [sub, run] : entries_)
+      if (*sub) return &run;
+    return nullptr;
+  }
+
+ private:
+  std::vector<std::pair<CLI::App*, Runner>> entries_;
+};
+
+// "a, b,c" -> {"a", "b", "c"}: items trimmed, empty ones dropped.
+std::vector<std::string> split_list(const std::string& text);
 
 struct QueryArgs {
   std::string sql;

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   CLI::App app{"silt: Delta Lake tables and SQL in one native program"};
   app.set_version_flag("--version", "silt " SILT_VERSION);
   app.require_subcommand(0, 1);
+  silt::cli::CommandTable commands;
 
   silt::cli::QueryArgs query;
   auto* q = app.add_subcommand(
@@ -156,30 +157,17 @@ int main(int argc, char** argv) {
   auto session = silt::Session::open();
   if (!session.ok()) return report(session.error());
   silt::Session& s = **session;
+  if (const auto* run = commands.chosen()) return report((*run)(s));
   if (*q) return report(silt::cli::run_query(s, query));
   if (*h) return report(silt::cli::run_history(s, history));
   if (*d) return report(silt::cli::run_describe(s, describe));
-  auto split = [](const std::string& text) {
-    std::vector<std::string> out;
-    size_t start = 0;
-    while (!text.empty() && start <= text.size()) {
-      size_t comma = text.find(',', start);
-      std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      item.erase(0, item.find_first_not_of(' '));
-      item.erase(item.find_last_not_of(' ') + 1);
-      if (!item.empty()) out.push_back(item);
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
-    return out;
-  };
   if (*w) {
     write.options.mode =
         write_mode == "overwrite" ? silt::ops::WriteMode::Overwrite : silt::ops::WriteMode::Append;
     write.options.schema_mode = schema_mode == "merge"       ? silt::ops::SchemaMode::Merge
                                 : schema_mode == "overwrite" ? silt::ops::SchemaMode::Overwrite
                                                              : silt::ops::SchemaMode::Strict;
-    write.options.partition_by = split(partition_by);
+    write.options.partition_by = silt::cli::split_list(partition_by);
     write.options.no_stats_columns = {no_stats.begin(), no_stats.end()};
     return report(silt::cli::run_write(s, write));
   }
@@ -190,7 +178,7 @@ int main(int argc, char** argv) {
   if (*rs) return report(silt::cli::run_restore(s, restore));
   if (*df) return report(silt::cli::run_diff(s, diff));
   if (*c) {
-    create.options.partition_by = split(partition_by);
+    create.options.partition_by = silt::cli::split_list(partition_by);
     for (const auto& p : properties) {
       auto eq = p.find('=');
       if (eq == std::string::npos)
