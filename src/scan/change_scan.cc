@@ -99,7 +99,8 @@ Result<std::vector<const delta::CommitFile*>> commits_in(const delta::LogListing
       if (!listing.commits.empty()) {
         size_t first = listing.commits.size() - 1;
         while (first > 0 && listing.commits[first - 1].version + 1 == listing.commits[first].version) first--;
-        earliest = listing.commits[first].version;
+        // ... and where a snapshot can be built (its metadata says whether CDF was on).
+        earliest = std::max(listing.commits[first].version, listing.earliest_reconstructable_version());
       }
       return Error(ErrorKind::NotFound, "the commit file of version " + v_str(v) +
                                             " is gone (log cleanup); the change feed can start at version " +
