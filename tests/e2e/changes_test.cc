@@ -19,6 +19,12 @@ using testing::run_silt;
 using testing::set_mtime;
 using testing::TempTable;
 
+const char* kHeader = "id,name,_change_type,_commit_version,_commit_timestamp\n";
+const char* kV1 =
+    "1,a,insert,1,2024-01-02 00:00:00+00\n"
+    "2,b,insert,1,2024-01-02 00:00:00+00\n";
+const char* kV2 = "3,c,insert,2,2024-01-03 00:00:00+00\n";
+
 class ChangesCli : public ::testing::Test {
  protected:
   // v0 create (CDF on), v1 append (1,a),(2,b), v2 append (3,c); commit times 2024-01-01/02/03.
@@ -37,6 +43,12 @@ class ChangesCli : public ::testing::Test {
     args.insert(args.begin(), {"changes", path_, "--format", "csv"});
     return run_silt(args);
   }
+  // `silt changes` with `args` prints exactly `rows` (CSV) under the header.
+  void expect_feed(std::vector<std::string> args, const std::string& rows) {
+    CliRun r = changes(std::move(args));
+    ok(r);
+    EXPECT_EQ(r.out, kHeader + rows);
+  }
   static void fails_with(const CliRun& r, const std::string& text) {
     EXPECT_EQ(r.code, 1) << r.out;
     EXPECT_NE(r.err.find("error: "), std::string::npos) << r.err;
@@ -47,35 +59,17 @@ class ChangesCli : public ::testing::Test {
   std::string path_;
 };
 
-const char* kHeader = "id,name,_change_type,_commit_version,_commit_timestamp\n";
-const char* kV1 =
-    "1,a,insert,1,2024-01-02 00:00:00+00\n"
-    "2,b,insert,1,2024-01-02 00:00:00+00\n";
-const char* kV2 = "3,c,insert,2,2024-01-03 00:00:00+00\n";
-
 TEST_F(ChangesCli, AppendsAreInsertsWithVersionAndCommitTime) {
-  CliRun r = changes({"--from-version", "0"});
-  ok(r);
-  EXPECT_EQ(r.out, std::string(kHeader) + kV1 + kV2);
-  r = changes({"--from-version", "1", "--to-version", "1"});
-  ok(r);
-  EXPECT_EQ(r.out, std::string(kHeader) + kV1);
-  r = changes({"--from-version", "0", "--to-version", "0"});  // the create: no rows
-  ok(r);
-  EXPECT_EQ(r.out, kHeader);
+  expect_feed({"--from-version", "0"}, std::string(kV1) + kV2);
+  expect_feed({"--from-version", "1", "--to-version", "1"}, kV1);
+  expect_feed({"--from-version", "0", "--to-version", "0"}, "");  // the create: no rows
 }
 
 TEST_F(ChangesCli, TimestampBoundsResolveToCommits) {
   // Start: first commit at or after; end: last commit at or before.
-  CliRun r = changes({"--from-timestamp", "2024-01-01 12:00:00"});
-  ok(r);
-  EXPECT_EQ(r.out, std::string(kHeader) + kV1 + kV2);
-  r = changes({"--from-timestamp", "2024-01-03", "--to-timestamp", "2024-02-01"});
-  ok(r);
-  EXPECT_EQ(r.out, std::string(kHeader) + kV2);
-  r = changes({"--from-timestamp", "2023-01-01", "--to-timestamp", "2024-01-02 23:59:59"});
-  ok(r);
-  EXPECT_EQ(r.out, std::string(kHeader) + kV1);
+  expect_feed({"--from-timestamp", "2024-01-01 12:00:00"}, std::string(kV1) + kV2);
+  expect_feed({"--from-timestamp", "2024-01-03", "--to-timestamp", "2024-02-01"}, kV2);
+  expect_feed({"--from-timestamp", "2023-01-01", "--to-timestamp", "2024-01-02 23:59:59"}, kV1);
   fails_with(changes({"--from-timestamp", "2024-01-03 00:00:01"}), "after the latest commit");
 }
 
@@ -110,9 +104,7 @@ TEST_F(ChangesCli, CleanedUpCommitsAreRefused) {
   std::filesystem::remove(path_ + "/_delta_log/" + TempTable::version_file(0));
   fails_with(changes({"--from-version", "0"}),
              "the commit file of version 0 is gone (log cleanup); the change feed can start at version 2");
-  CliRun r = changes({"--from-version", "2"});
-  ok(r);
-  EXPECT_EQ(r.out, std::string(kHeader) + kV2);
+  expect_feed({"--from-version", "2"}, kV2);
 }
 
 // DELETE with deletion vectors and no cdc files: each commit removes a file and re-adds it with a
