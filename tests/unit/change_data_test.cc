@@ -176,5 +176,48 @@ TEST_F(ChangeDataTest, CommitWithCdcIsReadFromTheCdcFilesOnly) {
   EXPECT_EQ(sorted_rows(*session_, *scan), (std::vector<std::string>{"1", "20", "3"}));
 }
 
+// Under column mapping the files use physical names (and _change_type as is), and the feed reads
+// them back under the logical names. The table is hand-made: one metaData with mapped columns.
+TEST_F(ChangeDataTest, ColumnMappingWritesPhysicalNamesAndReadsLogicalOnes) {
+  const std::string schema_json =
+      R"({"type":"struct","fields":[)"
+      R"({"name":"id","type":"long","nullable":true,"metadata":{"delta.columnMapping.id":1,"delta.columnMapping.physicalName":"col-1"}},)"
+      R"({"name":"day","type":"string","nullable":true,"metadata":{"delta.columnMapping.id":2,"delta.columnMapping.physicalName":"col-2"}}]})";
+  auto schema = delta::parse_schema(schema_json);
+  ASSERT_TRUE(schema.ok()) << schema.error().message();
+  std::string escaped;
+  for (char c : schema_json) escaped += c == '"' ? std::string("\\\"") : std::string(1, c);
+  table_.commit(
+      0,
+      {testing::TempTable::protocol(2, 5),
+       R"({"metaData":{"id":"t","format":{"provider":"parquet","options":{}},"schemaString":")" + escaped +
+           R"(","partitionColumns":["day"],"configuration":{"delta.columnMapping.mode":"name",)"
+           R"("delta.enableChangeDataFeed":"true","delta.columnMapping.maxColumnId":"2"},"createdTime":1}})"});
+  DataWriteOptions o;
+  o.partition_columns = {"day"};
+  o.mapping = delta::ColumnMappingMode::Name;
+  auto cdc = write_change_data_files(conn(), table_.root(), kChanges, *schema, o);
+  ASSERT_TRUE(cdc.ok()) << cdc.error().message();
+  ASSERT_EQ(cdc->size(), 3u);
+  for (const auto& c : *cdc) {
+    EXPECT_TRUE(c.path.starts_with("_change_data/col-2=")) << c.path;
+    EXPECT_EQ(c.partition_values[0].first, "col-2");
+    EXPECT_EQ(
+        testing::text_rows(*session_,
+                           "SELECT string_agg(column_name, ',' ORDER BY column_name) FROM "
+                           "(DESCRIBE SELECT * FROM read_parquet(" +
+                               quote_literal(table_.root() + "/" + c.path) + ", hive_partitioning = false))"),
+        std::vector<std::string>{"_change_type,col-1"});
+  }
+  std::vector<std::string> lines;
+  for (const auto& c : *cdc) lines.push_back(delta::action_json(c));
+  table_.commit(1, lines);
+  auto sql = session_->expand_sql("SELECT id, day, _change_type, _commit_version FROM table_changes(" +
+                                  quote_literal(table_.root()) + ", 0)");
+  ASSERT_TRUE(sql.ok()) << sql.error().message();
+  EXPECT_EQ(sorted_rows(*session_, *sql),
+            sorted({"1|a|delete|1", "2|b|update_preimage|1", "20|b|update_postimage|1", "7|c|insert|1"}));
+}
+
 }  // namespace
 }  // namespace silt::ops
