@@ -65,6 +65,29 @@ TEST_F(ChangesCli, AppendsAreInsertsWithVersionAndCommitTime) {
   expect_feed({"--from-version", "0", "--to-version", "0"}, "");  // the create: no rows
 }
 
+// PROTOCOL.md "Writer Requirements for Change Data Feed": writer version 4, or 7 with the
+// changeDataFeed writer feature (here alongside deletionVectors).
+TEST(ChangesCliProtocol, CreatingACdfTableRaisesTheWriterProtocol) {
+  TempTable dir;
+  auto protocol = [&](const std::string& name, std::vector<std::string> props) {
+    std::vector<std::string> args = {"create", dir.root() + "/" + name, "--schema", "id BIGINT"};
+    for (const auto& p : props) args.insert(args.end(), {"--property", p});
+    EXPECT_EQ(run_silt(args).code, 0);
+    CliRun r =
+        run_silt({"query", "--format", "csv",
+                  "SELECT json->'protocol'->>'minWriterVersion', json->'protocol'->'writerFeatures' FROM "
+                  "read_json_objects('" +
+                      dir.root() + "/" + name +
+                      "/_delta_log/00000000000000000000.json') WHERE (json->'protocol') IS NOT NULL"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    return r.out.substr(r.out.find('\n') + 1);
+  };
+  EXPECT_EQ(protocol("a", {"delta.enableChangeDataFeed=true"}), "4,\n");
+  EXPECT_EQ(protocol("b", {"delta.enableChangeDataFeed=true", "delta.enableDeletionVectors=true"}),
+            "7,\"[\"\"appendOnly\"\",\"\"invariants\"\",\"\"deletionVectors\"\",\"\"changeDataFeed\"\"]\"\n");
+  EXPECT_EQ(protocol("c", {}), "2,\n");
+}
+
 TEST_F(ChangesCli, TimestampBoundsResolveToCommits) {
   // Start: first commit at or after; end: last commit at or before.
   expect_feed({"--from-timestamp", "2024-01-01 12:00:00"}, std::string(kV1) + kV2);
