@@ -453,8 +453,8 @@ std::string copy_statement(const std::string& query, const std::string& director
   std::string field_ids = plan.field_ids.empty() ? "" : ", FIELD_IDS " + plan.field_ids;
   return fmt::format(
       "COPY ({}) TO {} (FORMAT parquet, COMPRESSION {}, RETURN_STATS, APPEND, "
-      "FILENAME_PATTERN 'part-{{uuid}}', {}{})",
-      query, quote_literal(directory), options.compression, layout, field_ids);
+      "FILENAME_PATTERN '{}-{{uuid}}', {}{})",
+      query, quote_literal(directory), options.compression, options.file_prefix, layout, field_ids);
 }
 
 std::string size_layout(const DataWriteOptions& options) {
@@ -923,6 +923,19 @@ Status check_options(const DataWriteOptions& options) {
   if (options.num_indexed_cols < -1) {
     return Error(ErrorKind::InvalidArgument, "dataSkippingNumIndexedCols must be -1 or more");
   }
+  // Both end up inside SQL text and file names: keep them to plain relative names.
+  auto plain = [](const std::string& s, bool allow_slash) {
+    return std::all_of(s.begin(), s.end(), [&](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || (allow_slash && c == '/');
+    });
+  };
+  if (options.file_prefix.empty() || !plain(options.file_prefix, false)) {
+    return Error(ErrorKind::InvalidArgument, "bad data file prefix '" + options.file_prefix + "'");
+  }
+  if (!plain(options.subdirectory, true) || options.subdirectory.starts_with('/') ||
+      options.subdirectory.ends_with('/')) {
+    return Error(ErrorKind::InvalidArgument, "bad data file subdirectory '" + options.subdirectory + "'");
+  }
   return ok_status();
 }
 
@@ -945,9 +958,10 @@ Result<std::vector<delta::AddFile>> write_data_files(db::Connection& conn, const
   SILT_ASSIGN_OR_RETURN(std::string root, normalize_table_root(table_root));
   SILT_ASSIGN_OR_RETURN(WritePlan plan, plan_write(conn, select_sql, schema, options));
   SILT_ASSIGN_OR_RETURN(std::vector<StatsLeaf> leaves, stats_leaves(schema, plan, options));
+  std::string directory = options.subdirectory.empty() ? root : root + "/" + options.subdirectory;
   std::error_code ec;
-  std::filesystem::create_directories(root, ec);
-  if (ec) return Error(ErrorKind::Io, fmt::format("cannot create {}: {}", root, ec.message()));
+  std::filesystem::create_directories(directory, ec);
+  if (ec) return Error(ErrorKind::Io, fmt::format("cannot create {}: {}", directory, ec.message()));
 
   bool partitioned = !plan.partition_columns.empty();
   std::string layout = size_layout(options);
@@ -958,7 +972,8 @@ Result<std::vector<delta::AddFile>> write_data_files(db::Connection& conn, const
     }
     layout += ")";
   }
-  SILT_ASSIGN_OR_RETURN(auto files, run_copy(conn, copy_statement(plan.select, root, layout, plan, options)));
+  SILT_ASSIGN_OR_RETURN(auto files,
+                        run_copy(conn, copy_statement(plan.select, directory, layout, plan, options)));
   if (partitioned) {
     SILT_ASSIGN_OR_RETURN(files, split_large_files(conn, std::move(files), plan, options));
   }

@@ -33,6 +33,11 @@ struct DataWriteOptions {
   std::string compression = "zstd";                                   // or "snappy"
   int num_indexed_cols = 32;               // delta.dataSkippingNumIndexedCols; -1 = all columns
   std::set<std::string> no_stats_columns;  // logical top-level names never put in stats (PII)
+  // Where files go and what they are called: `<root>/<subdirectory>/<partition dirs>/<file_prefix>-<uuid>`.
+  // The defaults make data files; change data files use "_change_data" and "cdc". The
+  // subdirectory is relative to the root, without a leading or trailing '/'.
+  std::string subdirectory;
+  std::string file_prefix = "part";
 };
 
 // Streams the rows of `select_sql` through DuckDB's COPY ... TO (parquet, RETURN_STATS) into new

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "delta/cdf/commit_changes.h"
 #include "delta/model/table_features.h"
 #include "delta/txn/transaction.h"
 #include "ops/checkpoint.h"
@@ -369,6 +370,15 @@ static Result<WriteResult> write_impl(Session& session, std::string_view path, c
     auto dv = options.properties.find("delta.enableDeletionVectors");
     if (dv != options.properties.end() && dv->second == "true")
       add_feature(*plan.new_protocol, "deletionVectors", true);
+    // So does the change data feed: writer version 4, or the writer feature at version 7
+    // (PROTOCOL.md "Writer Requirements for Change Data Feed"). Appends need no cdc files.
+    if (delta::change_data_feed_enabled(*plan.new_metadata)) {
+      delta::Protocol& p = *plan.new_protocol;
+      if (p.min_writer_version < 7)
+        p.min_writer_version = std::max(p.min_writer_version, 4);
+      else
+        add_feature(p, "changeDataFeed", false);
+    }
   }
   SILT_TRY(check_partition_columns(plan.partition_columns, plan.schema));
   if (!options.replace_where.empty())

@@ -39,13 +39,16 @@ std::optional<std::string> partition_value(const AddFile& f, const std::string& 
 }
 
 // Empty relation with the table's columns, for a snapshot without files.
-std::string empty_relation(const delta::StructType& schema, bool with_row_positions) {
+std::string empty_relation(const delta::StructType& schema, const ScanOptions& options) {
   std::string cols;
   for (const StructField& f : schema.fields) {
     cols += (cols.empty() ? "" : ", ") + std::string("CAST(NULL AS ") + delta::duckdb_type(f.type) + ") AS " +
             quote_ident(f.name);
   }
-  if (with_row_positions) {
+  for (const std::string& extra : options.extra_file_columns) {
+    cols += ", CAST(NULL AS VARCHAR) AS " + quote_ident(extra);
+  }
+  if (options.with_row_positions) {
     cols +=
         std::string(", CAST(NULL AS VARCHAR) AS ") + kFileColumn + ", CAST(NULL AS BIGINT) AS " + kRowColumn;
   }
@@ -104,14 +107,14 @@ Status load_partitions(db::Connection& conn, const std::string& table,
   return conn.execute("DROP TABLE " + raw);
 }
 
-Status load_deletion_vectors(db::Connection& conn, const std::string& table, const delta::Snapshot& snap,
+Status load_deletion_vectors(db::Connection& conn, const std::string& table, const std::string& table_root,
                              const std::vector<const AddFile*>& files, const std::vector<std::string>& paths,
                              const Storage& storage) {
   SILT_TRY(conn.execute("CREATE OR REPLACE TEMP TABLE " + table + " (path VARCHAR, row BIGINT)"));
   SILT_ASSIGN_OR_RETURN(auto app, db::Appender::open(conn, table));
   for (size_t i = 0; i < files.size(); i++) {
     if (!files[i]->deletion_vector) continue;
-    auto dv = delta::DeletionVector::load(*files[i]->deletion_vector, snap.table_root(), storage);
+    auto dv = delta::DeletionVector::load(*files[i]->deletion_vector, table_root, storage);
     if (!dv.ok()) return dv.error().with_context("deletion vector of " + files[i]->path);
     for (uint64_t row : dv->rows()) {
       app.append(paths[i]);
@@ -143,53 +146,38 @@ Result<std::map<std::string, std::string>> parquet_columns(db::Connection& conn,
   return out;
 }
 
-}  // namespace
+// The table's schema and partition columns as a scan reads them.
+struct TableLayout {
+  delta::StructType schema;
+  ColumnMappingMode mode = ColumnMappingMode::None;
+  std::vector<PartitionColumn> parts;  // point into schema: keep the layout where it is
+};
 
-Result<ScanPlan> plan_scan(db::Connection& conn, const Storage& storage, const delta::Snapshot& snap,
-                           const ScanOptions& options, int scan_id) {
-  if (snap.metadata().schema_string.empty()) {
-    return Error(ErrorKind::InvalidArgument,
-                 "the table has no schema yet at version " + std::to_string(snap.version()));
-  }
-  SILT_ASSIGN_OR_RETURN(auto schema, delta::parse_schema(snap.metadata().schema_string));
-  SILT_TRY(delta::check_type_changes(schema));
-  SILT_ASSIGN_OR_RETURN(auto mode, delta::column_mapping_mode(snap.metadata().configuration));
-  ScanPlan plan;
-  plan.files_total = snap.files().size();
-
-  std::vector<PartitionColumn> parts;
-  for (const std::string& name : snap.metadata().partition_columns) {
-    const StructField* f = delta::find_field(schema, name);
+Status load_layout(const delta::Metadata& metadata, TableLayout& layout) {
+  SILT_ASSIGN_OR_RETURN(layout.schema, delta::parse_schema(metadata.schema_string));
+  SILT_TRY(delta::check_type_changes(layout.schema));
+  SILT_ASSIGN_OR_RETURN(layout.mode, delta::column_mapping_mode(metadata.configuration));
+  for (const std::string& name : metadata.partition_columns) {
+    const StructField* f = delta::find_field(layout.schema, name);
     if (!f) return Error(ErrorKind::Corruption, "partition column " + name + " is not in the table schema");
-    SILT_ASSIGN_OR_RETURN(std::string phys, delta::physical_name(*f, mode));
-    parts.push_back({f, std::move(phys)});
+    SILT_ASSIGN_OR_RETURN(std::string phys, delta::physical_name(*f, layout.mode));
+    layout.parts.push_back({f, std::move(phys)});
   }
+  return ok_status();
+}
 
-  delta::Predicate predicate = options.skip_predicate.value_or(delta::Predicate{});
-  if (!options.filter_sql.empty()) {
-    SILT_ASSIGN_OR_RETURN(auto filter, predicate_from_filter_sql(conn, options.filter_sql));
-    if (filter) {
-      predicate.conjuncts.insert(predicate.conjuncts.end(), filter->conjuncts.begin(),
-                                 filter->conjuncts.end());
-      predicate.disjunctions.insert(predicate.disjunctions.end(), filter->disjunctions.begin(),
-                                    filter->disjunctions.end());
-    }
-  }
-  SILT_ASSIGN_OR_RETURN(std::vector<const AddFile*> files, files_to_scan(snap, schema, mode, predicate));
-  if (options.only_paths) {
-    std::erase_if(files, [&](const AddFile* f) { return !options.only_paths->count(f->path); });
-  }
-  plan.files_scanned = files.size();
-  if (files.empty()) {
-    plan.sql = empty_relation(schema, options.with_row_positions);
-    return plan;
-  }
+// The SQL over exactly `files`, each read minus its own deletion vector.
+Result<std::string> files_sql(db::Connection& conn, const Storage& storage, const std::string& table_root,
+                              const TableLayout& layout, const std::vector<const AddFile*>& files,
+                              const ScanOptions& options, int scan_id) {
+  const auto& [schema, mode, parts] = layout;
+  if (files.empty()) return empty_relation(schema, options);
 
   std::vector<std::string> paths;
   paths.reserve(files.size());
   bool any_dv = false;
   for (const AddFile* f : files) {
-    SILT_ASSIGN_OR_RETURN(std::string p, resolve_log_path(snap.table_root(), f->path));
+    SILT_ASSIGN_OR_RETURN(std::string p, resolve_log_path(table_root, f->path));
     paths.push_back(std::move(p));
     any_dv |= f->deletion_vector.has_value();
   }
@@ -206,7 +194,7 @@ Result<ScanPlan> plan_scan(db::Connection& conn, const Storage& storage, const d
     SILT_TRY(conn.execute("SET VARIABLE " + var + " = (SELECT list(path ORDER BY rowid) FROM " + files_table +
                           ")"));
   }
-  if (any_dv) SILT_TRY(load_deletion_vectors(conn, dv_table, snap, files, paths, storage));
+  if (any_dv) SILT_TRY(load_deletion_vectors(conn, dv_table, table_root, files, paths, storage));
 
   auto present = parquet_columns(conn, var);
   if (!present.ok()) return data_file_error(present.error());
@@ -230,6 +218,13 @@ Result<ScanPlan> plan_scan(db::Connection& conn, const Storage& storage, const d
     }
     cols += (cols.empty() ? "" : ", ") + expr + " AS " + quote_ident(f.name);
   }
+  for (const std::string& extra : options.extra_file_columns) {
+    if (!present->count(extra)) {
+      return Error(ErrorKind::Corruption, "column " + extra + " is missing from " + paths.front() +
+                                              (paths.size() > 1 ? " and the files read with it" : ""));
+    }
+    cols += ", t." + quote_ident(extra);
+  }
   bool positions = options.with_row_positions;
   if (positions) {
     cols += std::string(", t.filename AS ") + kFileColumn + ", t.file_row_number AS " + kRowColumn;
@@ -242,7 +237,57 @@ Result<ScanPlan> plan_scan(db::Connection& conn, const Storage& storage, const d
   if (any_dv) sql += " ANTI JOIN " + dv_table + " AS d ON d.path = t.filename AND d.row = t.file_row_number";
   sql += ")";
   if (!options.filter_sql.empty()) sql = "(SELECT * FROM " + sql + " WHERE " + options.filter_sql + ")";
-  plan.sql = std::move(sql);
+  return sql;
+}
+
+}  // namespace
+
+Result<ScanPlan> plan_scan(db::Connection& conn, const Storage& storage, const delta::Snapshot& snap,
+                           const ScanOptions& options, int scan_id) {
+  if (snap.metadata().schema_string.empty()) {
+    return Error(ErrorKind::InvalidArgument,
+                 "the table has no schema yet at version " + std::to_string(snap.version()));
+  }
+  TableLayout layout;
+  SILT_TRY(load_layout(snap.metadata(), layout));
+  ScanPlan plan;
+  plan.files_total = snap.files().size();
+
+  delta::Predicate predicate = options.skip_predicate.value_or(delta::Predicate{});
+  if (!options.filter_sql.empty()) {
+    SILT_ASSIGN_OR_RETURN(auto filter, predicate_from_filter_sql(conn, options.filter_sql));
+    if (filter) {
+      predicate.conjuncts.insert(predicate.conjuncts.end(), filter->conjuncts.begin(),
+                                 filter->conjuncts.end());
+      predicate.disjunctions.insert(predicate.disjunctions.end(), filter->disjunctions.begin(),
+                                    filter->disjunctions.end());
+    }
+  }
+  SILT_ASSIGN_OR_RETURN(std::vector<const AddFile*> files,
+                        files_to_scan(snap, layout.schema, layout.mode, predicate));
+  if (options.only_paths) {
+    std::erase_if(files, [&](const AddFile* f) { return !options.only_paths->count(f->path); });
+  }
+  plan.files_scanned = files.size();
+  SILT_ASSIGN_OR_RETURN(plan.sql,
+                        files_sql(conn, storage, snap.table_root(), layout, files, options, scan_id));
+  return plan;
+}
+
+Result<ScanPlan> plan_files_scan(db::Connection& conn, const Storage& storage, const std::string& table_root,
+                                 const delta::Metadata& metadata, std::span<const delta::AddFile> files,
+                                 const ScanOptions& options, int scan_id) {
+  if (metadata.schema_string.empty()) return Error(ErrorKind::InvalidArgument, "the table has no schema");
+  TableLayout layout;
+  SILT_TRY(load_layout(metadata, layout));
+  std::vector<const AddFile*> chosen;
+  for (const AddFile& f : files) {
+    if (!options.only_paths || options.only_paths->count(f.path)) chosen.push_back(&f);
+  }
+  ScanPlan plan;
+  plan.files_total = files.size();
+  plan.files_scanned = chosen.size();
+  SILT_ASSIGN_OR_RETURN(plan.sql, files_sql(conn, storage, table_root, layout, chosen, options, scan_id));
   return plan;
 }
 

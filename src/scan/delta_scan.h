@@ -7,7 +7,9 @@
 
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "delta/snapshot/snapshot.h"
 #include "delta/stats/skipping.h"
@@ -29,6 +31,9 @@ struct ScanOptions {
   // resolved against the table root) and kRowColumn (the row's 0-based index in that file, as
   // deletion vectors count rows), for operations that mark rows deleted.
   bool with_row_positions = false;
+  // Columns read from the files as they are, after the table's columns (e.g. _change_type of
+  // change data files). Corruption when the files lack one. Typed VARCHAR when no file is read.
+  std::vector<std::string> extra_file_columns;
 };
 
 inline constexpr const char* kFileColumn = "__silt_file";
@@ -44,5 +49,13 @@ struct ScanPlan {
 // plan. NotFound/Corruption errors name the file (missing DV file, bad partition value).
 Result<ScanPlan> plan_scan(db::Connection& conn, const Storage& storage, const delta::Snapshot& snapshot,
                            const ScanOptions& options, int scan_id);
+
+// The same over exactly `files` (no skipping; only_paths and filter_sql still apply), each read
+// minus its own deletion vector, with the schema, partition columns and column mapping of
+// `metadata`. For files that are not a snapshot's live files, such as those one commit added or
+// removed. `files` must outlive the call only.
+Result<ScanPlan> plan_files_scan(db::Connection& conn, const Storage& storage, const std::string& table_root,
+                                 const delta::Metadata& metadata, std::span<const delta::AddFile> files,
+                                 const ScanOptions& options, int scan_id);
 
 }  // namespace silt::scan

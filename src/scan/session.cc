@@ -1,6 +1,7 @@
 // Session: table access and the delta_scan SQL front end. See session.h.
 #include "scan/session.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "delta/snapshot/commit_timestamps.h"
@@ -87,6 +88,47 @@ Result<std::string> Session::expand_call(const scan::TableFunctionCall& call,
   return plan.sql;
 }
 
+Result<scan::ChangePlan> Session::changes(std::string_view table_path, const scan::ChangeRange& range) {
+  SILT_ASSIGN_OR_RETURN(auto listing, list_log(table_path));
+  return scan::plan_changes(conn_, *storage_, listing, range, next_scan_id_);
+}
+
+namespace {
+
+// A table_changes() bound: an integer is a version, anything else a timestamp.
+Status set_change_bound(const std::string& value, std::optional<int64_t>& version,
+                        std::optional<int64_t>& timestamp_ms) {
+  int64_t v;
+  auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+  if (ec == std::errc() && p == value.data() + value.size()) {
+    version = v;
+    return ok_status();
+  }
+  SILT_ASSIGN_OR_RETURN(int64_t ts, parse_timestamp_ms(value));
+  timestamp_ms = ts;
+  return ok_status();
+}
+
+}  // namespace
+
+Result<std::string> Session::expand_changes_call(const scan::TableFunctionCall& call) {
+  if (call.args.size() < 2 || call.args.size() > 3 ||
+      std::any_of(call.args.begin(), call.args.end(), [](auto& a) { return !a.name.empty(); })) {
+    return Error(ErrorKind::InvalidArgument,
+                 "table_changes() takes ('path', start [, end]) as positional arguments");
+  }
+  SILT_ASSIGN_OR_RETURN(std::string path, eval_text(call.args[0].expr));
+  scan::ChangeRange range;
+  SILT_ASSIGN_OR_RETURN(std::string start, eval_text(call.args[1].expr));
+  SILT_TRY(set_change_bound(start, range.from_version, range.from_timestamp_ms));
+  if (call.args.size() == 3) {
+    SILT_ASSIGN_OR_RETURN(std::string end, eval_text(call.args[2].expr));
+    SILT_TRY(set_change_bound(end, range.to_version, range.to_timestamp_ms));
+  }
+  SILT_ASSIGN_OR_RETURN(auto plan, changes(path, range));
+  return plan.sql;
+}
+
 Result<scan::ScanPlan> Session::scan(std::string_view table_path, const TimeTravel& at,
                                      const scan::ScanOptions& options) {
   delta::SnapshotOptions snapshot_options;
@@ -113,11 +155,11 @@ bool contains_word_where(std::string_view sql) {
 }  // namespace
 
 Result<std::string> Session::expand_sql(std::string_view statement) {
-  static const std::vector<std::string> kFunctions = {"delta_scan"};
+  static const std::vector<std::string> kFunctions = {"delta_scan", "table_changes"};
   last_scans_.clear();
   size_t calls = 0;
-  SILT_TRY(scan::rewrite_table_functions(statement, kFunctions, [&](const scan::TableFunctionCall&) {
-    calls++;
+  SILT_TRY(scan::rewrite_table_functions(statement, kFunctions, [&](const scan::TableFunctionCall& c) {
+    calls += c.function == "delta_scan" ? 1 : 2;  // WHERE skipping only for a lone delta_scan
     return Result<std::string>(std::string());
   }));
   // With exactly one scan and a plain WHERE over it, the WHERE also skips files.
@@ -126,8 +168,9 @@ Result<std::string> Session::expand_sql(std::string_view statement) {
     auto p = scan::predicate_from_single_scan(conn_, statement);
     if (p.ok()) where = std::move(*p);  // unparsable SQL: DuckDB reports it when it runs
   }
-  return scan::rewrite_table_functions(
-      statement, kFunctions, [&](const scan::TableFunctionCall& c) { return expand_call(c, where); });
+  return scan::rewrite_table_functions(statement, kFunctions, [&](const scan::TableFunctionCall& c) {
+    return c.function == "table_changes" ? expand_changes_call(c) : expand_call(c, where);
+  });
 }
 
 Result<db::QueryResult> Session::run(std::string_view script) {

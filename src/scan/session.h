@@ -11,6 +11,7 @@
 #include "delta/log/log_listing.h"
 #include "delta/snapshot/snapshot.h"
 #include "duckdb/engine.h"
+#include "scan/change_scan.h"
 #include "scan/delta_scan.h"
 #include "scan/sql_rewriter.h"
 #include "util/storage.h"
@@ -40,7 +41,13 @@ class Session {
   Result<scan::ScanPlan> scan(std::string_view table_path, const TimeTravel& at = {},
                               const scan::ScanOptions& options = {});
 
-  // Expands silt's table functions in one statement.
+  // Plans the change data feed of a table over a range of versions (see scan/change_scan.h):
+  // the returned SQL is a subquery usable on connection(), valid for the life of this Session.
+  Result<scan::ChangePlan> changes(std::string_view table_path, const scan::ChangeRange& range);
+
+  // Expands silt's table functions in one statement: delta_scan('path' [, version => N]
+  // [, timestamp => 'T'] [, filter => 'pred']) and table_changes('path', start [, end]), whose
+  // start and end are versions (integers) or timestamps (strings).
   Result<std::string> expand_sql(std::string_view statement);
   // Runs a script (statements separated by ';') and returns the last statement's result.
   Result<db::QueryResult> run(std::string_view script);
@@ -61,6 +68,7 @@ class Session {
   Session(db::Database db, db::Connection conn, std::unique_ptr<Storage> storage);
   Result<std::string> expand_call(const scan::TableFunctionCall& call,
                                   const std::optional<delta::Predicate>& where);
+  Result<std::string> expand_changes_call(const scan::TableFunctionCall& call);
   Result<std::string> eval_text(const std::string& expr);
 
   db::Database db_;
