@@ -5,6 +5,7 @@
 // no value can reach an error message through it. The key is never printed.
 #pragma once
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -58,6 +59,13 @@ Status register_functions(db::Connection& conn, const std::string& key);
 // column's type, or when every column is dropped.
 Result<std::string> anonymized_select_list(const std::vector<ColumnPolicy>& policies,
                                            const std::vector<std::pair<std::string, std::string>>& columns);
+
+// The columns (spelled as in `columns`) that a policy keeps in the output: what
+// ops::WriteOptions::no_stats_columns must hold, so no PII column gets min/max stats. The same
+// errors as anonymized_select_list for policies that match no column or repeat one.
+Result<std::set<std::string>> protected_columns(
+    const std::vector<ColumnPolicy>& policies,
+    const std::vector<std::pair<std::string, std::string>>& columns);
 
 // For errors of statements that read PII columns: DuckDB messages can quote the offending value
 // (cast and constraint errors do, some without quotes). Keeps silt's context and DuckDB's error

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <optional>
+#include <set>
 
 #include "pii/anonymize.h"
 #include "util/sql_text.h"
@@ -150,6 +151,25 @@ Result<std::string> expression(const ColumnPolicy& p, const Checked& c, const st
   return Error(ErrorKind::Internal, "generalization without a shape");
 }
 
+// The policy of each column (nullptr: none), or an error for a policy that matches no column or
+// a second policy for one column.
+Result<std::vector<const ColumnPolicy*>> policy_per_column(
+    const std::vector<ColumnPolicy>& policies,
+    const std::vector<std::pair<std::string, std::string>>& columns) {
+  std::vector<const ColumnPolicy*> by_column(columns.size(), nullptr);
+  for (const auto& p : policies) {
+    auto it = std::find_if(columns.begin(), columns.end(),
+                           [&](auto& c) { return lower(c.first) == lower(p.column); });
+    if (it == columns.end())
+      return Error(ErrorKind::InvalidArgument,
+                   "PII policy names column " + p.column + ", which the data does not have");
+    auto& slot = by_column[it - columns.begin()];
+    if (slot) return Error(ErrorKind::InvalidArgument, "two PII policies for column " + p.column);
+    slot = &p;
+  }
+  return by_column;
+}
+
 }  // namespace
 
 Result<ColumnPolicy> parse_policy(std::string_view column, std::string_view text) {
@@ -179,17 +199,7 @@ Result<ColumnPolicy> parse_policy(std::string_view column, std::string_view text
 
 Result<std::string> anonymized_select_list(const std::vector<ColumnPolicy>& policies,
                                            const std::vector<std::pair<std::string, std::string>>& columns) {
-  std::vector<const ColumnPolicy*> by_column(columns.size(), nullptr);
-  for (const auto& p : policies) {
-    auto it = std::find_if(columns.begin(), columns.end(),
-                           [&](auto& c) { return lower(c.first) == lower(p.column); });
-    if (it == columns.end())
-      return Error(ErrorKind::InvalidArgument,
-                   "PII policy names column " + p.column + ", which the data does not have");
-    auto& slot = by_column[it - columns.begin()];
-    if (slot) return Error(ErrorKind::InvalidArgument, "two PII policies for column " + p.column);
-    slot = &p;
-  }
+  SILT_ASSIGN_OR_RETURN(auto by_column, policy_per_column(policies, columns));
   std::string list;
   for (size_t i = 0; i < columns.size(); i++) {
     const auto& [name, type] = columns[i];
@@ -205,6 +215,17 @@ Result<std::string> anonymized_select_list(const std::vector<ColumnPolicy>& poli
   }
   if (list.empty()) return Error(ErrorKind::InvalidArgument, "every column is dropped by its PII policy");
   return list;
+}
+
+Result<std::set<std::string>> protected_columns(
+    const std::vector<ColumnPolicy>& policies,
+    const std::vector<std::pair<std::string, std::string>>& columns) {
+  SILT_ASSIGN_OR_RETURN(auto by_column, policy_per_column(policies, columns));
+  std::set<std::string> out;
+  for (size_t i = 0; i < columns.size(); i++) {
+    if (by_column[i] && by_column[i]->method != Method::Drop) out.insert(columns[i].first);
+  }
+  return out;
 }
 
 }  // namespace silt::pii

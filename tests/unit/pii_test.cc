@@ -6,6 +6,7 @@
 #include <openssl/hmac.h>
 
 #include <cstdlib>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -216,6 +217,14 @@ TEST_F(PolicyTable, EveryPolicyKind) {
                   "seen TIMESTAMP", "age INTEGER", "postcode VARCHAR", "zip VARCHAR", "score DECIMAL(5,1)"}));
 }
 
+TEST_F(PolicyTable, ProtectedColumnsAreTheKeptPolicyColumns) {
+  auto cols = protected_columns(
+      policies({{"NAME", "hash"}, {"notes", "drop"}, {"age", "generalize(band:5)"}}), columns());
+  ASSERT_TRUE(cols.ok()) << cols.error().message();
+  EXPECT_EQ(*cols, (std::set<std::string>{"age", "name"}));
+  EXPECT_FALSE(protected_columns(policies({{"ssn", "hash"}}), columns()).ok());
+}
+
 TEST_F(PolicyTable, HashAndMaskOfNonTextUseTheTextForm) {
   auto list = anonymized_select_list(policies({{"age", "hash"}, {"born", "mask(2)"}, {"score", "mask(3)"}}),
                                      columns());
@@ -235,6 +244,29 @@ TEST_F(PolicyTable, BandsRoundDownAndNeverFail) {
   // floor(-7 / 10) * 10 = -10; the band below INTEGER's minimum does not fit and becomes NULL.
   EXPECT_EQ(db.rows("SELECT " + *list + " FROM ages"),
             (Rows{"-10|-10.0", "0|0.0", "0|0.0", "10|10.0", "NULL|1e+308", "2147483640|-1e+308"}));
+}
+
+TEST_F(PolicyTable, PeriodsKeepEveryTemporalType) {
+  ASSERT_TRUE(db.conn
+                  ->execute("SET TimeZone = 'UTC'; CREATE TABLE times AS SELECT "
+                            "TIMESTAMP_NS '2023-08-17 10:11:12.123456789' AS ns, "
+                            "TIMESTAMP_MS '2023-08-17 10:11:12.123' AS ms, "
+                            "TIMESTAMPTZ '2023-08-17 10:11:12+00' AS tz, DATE '2023-08-17' AS d")
+                  .ok());
+  auto cols = std::vector<std::pair<std::string, std::string>>{
+      {"ns", "TIMESTAMP_NS"}, {"ms", "TIMESTAMP_MS"}, {"tz", "TIMESTAMP WITH TIME ZONE"}, {"d", "DATE"}};
+  auto list = anonymized_select_list(policies({{"ns", "generalize(month)"},
+                                               {"ms", "generalize(year)"},
+                                               {"tz", "generalize(month)"},
+                                               {"d", "generalize(month)"}}),
+                                     cols);
+  ASSERT_TRUE(list.ok()) << list.error().message();
+  ASSERT_TRUE(db.conn->execute("CREATE TABLE periods AS SELECT " + *list + " FROM times").ok());
+  EXPECT_EQ(db.rows("SELECT * FROM periods"),
+            (Rows{"2023-08-01 00:00:00|2023-01-01 00:00:00|2023-08-01 00:00:00+00|2023-08-01"}));
+  EXPECT_EQ(db.rows("SELECT string_agg(data_type, ',' ORDER BY ordinal_position) FROM "
+                    "information_schema.columns WHERE table_name = 'periods'"),
+            Rows{"TIMESTAMP_NS,TIMESTAMP_MS,TIMESTAMP WITH TIME ZONE,DATE"});
 }
 
 TEST_F(PolicyTable, SelectListErrorsNameTheColumn) {
