@@ -50,6 +50,8 @@ Status register_functions(db::Connection& conn, const std::string& key);
 // without a policy pass through unchanged. Result types:
 //   hash, mask:        VARCHAR (any type is cast to VARCHAR first; BLOB is hashed as bytes);
 //   generalize month/year: the column's type (DATE, TIMESTAMP*), truncated to the period;
+//                      +-infinity stay; NULL where the period starts outside the type's range
+//                      (its earliest values) or DuckDB cannot truncate (dates past TIMESTAMP's);
 //   generalize prefix: VARCHAR (non-text columns are cast to VARCHAR first);
 //   generalize band:   the column's type (integers, DECIMAL, FLOAT, DOUBLE): the band's lower
 //                      bound, floor(v / N) * N, and NULL when that bound does not fit the type;

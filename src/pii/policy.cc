@@ -1,6 +1,6 @@
 // Policy parsing and the anonymizing SELECT list. See anonymize.h. Every expression built here is
-// error-free on every value of a column of the stated type: generalizations that could overflow
-// use TRY_CAST (NULL instead of an error that would quote the value).
+// error-free on every value of a column of the stated type: generalizations that could leave the
+// type's range use TRY_CAST or try() (NULL instead of an error that would quote a value).
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -139,7 +139,10 @@ Result<std::string> expression(const ColumnPolicy& p, const Checked& c, const st
   switch (c.shape) {
     case Checked::Shape::Period:
       if (f != Family::Temporal) return misfit("a DATE or TIMESTAMP column");
-      return "CAST(date_trunc('" + c.period + "', " + col + ") AS " + type + ")";
+      // The period of the earliest dates starts before DATE's range: the outer try() makes that
+      // NULL; the inner one hides the column's min/max from date_trunc, whose statistics
+      // propagation would raise the same error while planning, outside any try().
+      return "try(CAST(date_trunc('" + c.period + "', try(" + col + ")) AS " + type + "))";
     case Checked::Shape::Prefix:
       return "left(" + as_text(col, f) + ", " + std::to_string(c.n) + ")";
     case Checked::Shape::Band:

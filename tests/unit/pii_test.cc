@@ -269,6 +269,30 @@ TEST_F(PolicyTable, PeriodsKeepEveryTemporalType) {
             Rows{"TIMESTAMP_NS,TIMESTAMP_MS,TIMESTAMP WITH TIME ZONE,DATE"});
 }
 
+// Values at the ends of their types: an error there would quote a (generalized) value.
+TEST_F(PolicyTable, GeneralizationsNeverFailAtTypeLimits) {
+  ASSERT_TRUE(
+      db.conn
+          ->execute("CREATE TABLE limits (d DATE, t TIMESTAMP, s SMALLINT, u UBIGINT, f DOUBLE); "
+                    "INSERT INTO limits VALUES ('infinity', '2000-03-04 05:06:07', 32767, "
+                    "18446744073709551615, '-inf'), ('5877642-06-25 (BC)', '290309-12-22 (BC) 00:00:00', "
+                    "-32768, 0, 'nan')")
+          .ok());
+  auto list = anonymized_select_list(
+      policies({{"d", "generalize(month)"},
+                {"t", "generalize(year)"},
+                {"s", "generalize(band:7)"},
+                {"u", "generalize(band:7)"},
+                {"f", "generalize(band:7)"}}),
+      {{"d", "DATE"}, {"t", "TIMESTAMP"}, {"s", "SMALLINT"}, {"u", "UBIGINT"}, {"f", "DOUBLE"}});
+  ASSERT_TRUE(list.ok()) << list.error().message();
+  // 32767 = 7 * 4681 and 18446744073709551615 = 7 * 2635249153387078802 + 1; the band of -32768
+  // starts at -32774, below SMALLINT, and the first month (year) of DATE (TIMESTAMP) starts
+  // before the type's range: NULL.
+  EXPECT_EQ(db.rows("SELECT " + *list + " FROM limits"),
+            (Rows{"infinity|2000-01-01 00:00:00|32767|18446744073709551614|-inf", "NULL|NULL|NULL|0|nan"}));
+}
+
 TEST_F(PolicyTable, SelectListErrorsNameTheColumn) {
   auto cols = columns();
   auto misfit = anonymized_select_list(policies({{"postcode", "generalize(month)"}}), cols);
