@@ -2,7 +2,9 @@
 // anonymize.h). Neither can fail on any input, so no value can surface in a DuckDB error; the key
 // state is built once and shared read-only by DuckDB's worker threads.
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "duckdb/scalar_function.h"
 #include "pii/anonymize.h"
@@ -57,43 +59,58 @@ void mask_chunk(duckdb_function_info, duckdb_data_chunk input, duckdb_vector out
   }
 }
 
-// The hash the registered silt_pii_hash gives for kProbe, or nullopt when it is not registered.
-Result<std::optional<std::string>> registered_probe_hash(db::Connection& conn) {
+Result<bool> function_exists(db::Connection& conn, const char* name) {
   SILT_ASSIGN_OR_RETURN(auto count, conn.scalar(std::string("SELECT count(*) FROM duckdb_functions() "
                                                             "WHERE function_name = '") +
-                                                kHashName + "'"));
-  if (count.value_or("0") == "0") return std::optional<std::string>();
-  return conn.scalar(std::string("SELECT ") + kHashName + "('" + kProbe + "')");
+                                                name + "'"));
+  return count.value_or("0") != "0";
 }
 
-Status register_both(db::Connection& conn, std::shared_ptr<const HmacSha256> hmac) {
-  SILT_TRY(db::register_scalar_function(
-      conn, kHashName,
-      {{{DUCKDB_TYPE_VARCHAR}, DUCKDB_TYPE_VARCHAR}, {{DUCKDB_TYPE_BLOB}, DUCKDB_TYPE_VARCHAR}}, hash_chunk,
-      std::move(hmac)));
-  return db::register_scalar_function(conn, kMaskName,
-                                      {{{DUCKDB_TYPE_VARCHAR, DUCKDB_TYPE_INTEGER}, DUCKDB_TYPE_VARCHAR}},
-                                      mask_chunk, nullptr);
+// Registers silt_pii_hash under `key` unless it exists; if it does, its key must be `key`, as
+// told by the hash it gives for kProbe.
+Status ensure_hash(db::Connection& conn, const std::string& key) {
+  auto hmac = std::make_shared<const HmacSha256>(key);
+  char expected[HmacSha256::kHexChars];
+  hmac->hex(kProbe, expected);
+  // Two rounds: another connection may register between our check and our registration.
+  for (int round = 0; round < 2; round++) {
+    SILT_ASSIGN_OR_RETURN(bool exists, function_exists(conn, kHashName));
+    if (exists) {
+      SILT_ASSIGN_OR_RETURN(auto probe,
+                            conn.scalar(std::string("SELECT ") + kHashName + "('" + kProbe + "')"));
+      if (probe == std::string_view(expected, sizeof expected)) return ok_status();
+      return Error(ErrorKind::InvalidArgument,
+                   "silt_pii_hash is already registered on this database with a different key");
+    }
+    if (db::register_scalar_function(
+            conn, kHashName,
+            {{{DUCKDB_TYPE_VARCHAR}, DUCKDB_TYPE_VARCHAR}, {{DUCKDB_TYPE_BLOB}, DUCKDB_TYPE_VARCHAR}},
+            hash_chunk, hmac)
+            .ok())
+      return ok_status();
+  }
+  return Error(ErrorKind::Internal, "cannot register silt_pii_hash");
+}
+
+Status ensure_mask(db::Connection& conn) {
+  for (int round = 0; round < 2; round++) {
+    SILT_ASSIGN_OR_RETURN(bool exists, function_exists(conn, kMaskName));
+    if (exists) return ok_status();
+    if (db::register_scalar_function(conn, kMaskName,
+                                     {{{DUCKDB_TYPE_VARCHAR, DUCKDB_TYPE_INTEGER}, DUCKDB_TYPE_VARCHAR}},
+                                     mask_chunk, nullptr)
+            .ok())
+      return ok_status();
+  }
+  return Error(ErrorKind::Internal, "cannot register silt_pii_mask");
 }
 
 }  // namespace
 
 Status register_functions(db::Connection& conn, const std::string& key) {
   if (key.empty()) return Error(ErrorKind::InvalidArgument, "the PII key is empty");
-  auto hmac = std::make_shared<const HmacSha256>(key);
-  char expected[HmacSha256::kHexChars];
-  hmac->hex(kProbe, expected);
-  // Two attempts: another connection may register between our check and our registration.
-  for (int attempt = 0; attempt < 2; attempt++) {
-    SILT_ASSIGN_OR_RETURN(auto existing, registered_probe_hash(conn));
-    if (existing) {
-      if (*existing == std::string_view(expected, sizeof expected)) return ok_status();
-      return Error(ErrorKind::InvalidArgument,
-                   "silt_pii_hash is already registered on this database with a different key");
-    }
-    if (register_both(conn, hmac).ok()) return ok_status();
-  }
-  return Error(ErrorKind::Internal, "cannot register silt_pii_hash and silt_pii_mask");
+  SILT_TRY(ensure_hash(conn, key));
+  return ensure_mask(conn);
 }
 
 }  // namespace silt::pii
