@@ -46,8 +46,9 @@ Result<std::string> key_from_env(std::string_view env_var);
 Status register_functions(db::Connection& conn, const std::string& key);
 
 // The SELECT list that reads `columns` (name, DuckDB type as DuckDB spells it; in order) with the
-// policies applied. Dropped columns are left out; the others keep their names, and columns
-// without a policy pass through unchanged. Result types:
+// policies applied. REQUIRES: the types come from DuckDB (DESCRIBE, information_schema): they
+// are written into the SQL as they are; names are quoted. Dropped columns are left out; the others keep their
+// names, and columns without a policy pass through unchanged. Result types:
 //   hash, mask:        VARCHAR (any type is cast to VARCHAR first; BLOB is hashed as bytes);
 //   generalize month/year: the column's type (DATE, TIMESTAMP*), truncated to the period;
 //                      +-infinity stay; NULL where the period starts outside the type's range
