@@ -1,17 +1,25 @@
-// Placeholder until anonymization lands: every call fails, so no PII can pass unprotected.
+// The key from the environment and value-free error messages. See anonymize.h.
 #include "pii/anonymize.h"
 
-namespace silt::pii {
-namespace {
-Error not_yet() { return Error(ErrorKind::Unsupported, "PII anonymization is not available yet"); }
-}  // namespace
+#include <cstdlib>
 
-Result<ColumnPolicy> parse_policy(std::string_view, std::string_view) { return not_yet(); }
-Result<std::string> key_from_env(std::string_view) { return not_yet(); }
-Status register_functions(db::Connection&, const std::string&) { return not_yet(); }
-Result<std::string> anonymized_select_list(const std::vector<ColumnPolicy>&,
-                                           const std::vector<std::pair<std::string, std::string>>&) {
-  return not_yet();
+namespace silt::pii {
+
+Result<std::string> key_from_env(std::string_view env_var) {
+  const char* value = std::getenv(std::string(env_var).c_str());
+  if (value == nullptr || *value == '\0')
+    return Error(ErrorKind::InvalidArgument, "environment variable " + std::string(env_var) +
+                                                 " (the PII hashing key) is not set or empty");
+  return std::string(value);
+}
+
+Error without_values(const Error& error) {
+  constexpr std::string_view kWithheld = " (details withheld: the statement reads PII columns)";
+  const std::string& m = error.message();
+  size_t error_word = m.find(" Error: ");
+  if (error_word == std::string::npos) return Error(error.kind(), "error" + std::string(kWithheld));
+  // Everything before DuckDB's first " Error: " is silt's context and the class ("Conversion").
+  return Error(error.kind(), m.substr(0, error_word) + " Error" + std::string(kWithheld));
 }
 
 }  // namespace silt::pii
