@@ -1,0 +1,213 @@
+// One asset, one commit. See materialize.h.
+#include "pipeline/materialize.h"
+
+#include <filesystem>
+#include <set>
+
+#include "ops/write.h"
+#include "pipeline/merge_write.h"
+#include "sources/source.h"
+#include "util/json_text.h"
+#include "util/sql_text.h"
+
+namespace silt::pipeline {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kCheckFailed = "blocking check failed: ";
+
+// The SELECT reading one table of a source; for databases the rows are first copied into a
+// temp table of the asset's Session. `watermark`/`after` keep only newer rows.
+Result<std::string> source_select(Session& session, const SourceDef& source, const std::string& table,
+                                  const std::string& watermark, const std::optional<std::string>& after,
+                                  int& temp_counter) {
+  if (source.kind == "files") {
+    std::string dir = source.settings.at("path"), format = source.settings.at("format");
+    std::string base = dir + "/" + table;
+    std::string glob = fs::is_directory(base) ? base + "/*." + format : base + "." + format;
+    if (!fs::is_directory(base) && !fs::exists(glob))
+      return Error(ErrorKind::NotFound,
+                   "source " + source.name + " has no table " + table + " (no " + glob + ")");
+    SILT_ASSIGN_OR_RETURN(std::string sql, ops::file_source_sql(glob));
+    if (!watermark.empty() && after)
+      sql += " WHERE " + quote_ident(watermark) + " > " + quote_literal(*after);
+    return sql;
+  }
+  sources::SourceConfig config{source.name, source.kind, source.settings};
+  std::string temp = "silt_source_" + std::to_string(temp_counter++);
+  std::string query = sources::table_query(config, table, watermark, after ? *after : std::string());
+  auto copied = sources::copy_query(config, query, session.connection(), temp);
+  if (!copied.ok()) return copied.error();
+  return "SELECT * FROM " + temp;
+}
+
+// Column names and types of a SELECT.
+Result<std::vector<std::pair<std::string, std::string>>> columns_of(Session& session,
+                                                                    const std::string& select) {
+  SILT_ASSIGN_OR_RETURN(std::string sql, session.expand_sql("DESCRIBE " + select));
+  SILT_ASSIGN_OR_RETURN(auto rows, session.connection().query_text(sql));
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& row : rows) out.emplace_back(row[0].value_or(""), row[1].value_or(""));
+  return out;
+}
+
+// Makes `name` (one identifier, or schema.table for a source) readable in the asset's SQL as a
+// view over `select`, with the PII policies that apply to its columns. Records which policies
+// were used.
+Status define_input(Session& session, const Asset& asset, const std::string& name, const std::string& select,
+                    std::set<std::string>& policies_used) {
+  std::string body = select;
+  if (!asset.pii.empty()) {
+    SILT_ASSIGN_OR_RETURN(auto columns, columns_of(session, select));
+    std::vector<pii::ColumnPolicy> applicable;
+    for (const auto& policy : asset.pii)
+      for (const auto& [col, type] : columns)
+        if (col == policy.column) applicable.push_back(policy);
+    if (!applicable.empty()) {
+      SILT_ASSIGN_OR_RETURN(std::string list, pii::anonymized_select_list(applicable, columns));
+      body = "SELECT " + list + " FROM (" + select + ")";
+      for (const auto& p : applicable) policies_used.insert(p.column);
+    }
+  }
+  std::string view = name;
+  if (auto dot = name.find('.'); dot != std::string::npos) {
+    SILT_TRY(session.connection().execute("CREATE SCHEMA IF NOT EXISTS " + quote_ident(name.substr(0, dot))));
+    view = quote_ident(name.substr(0, dot)) + "." + quote_ident(name.substr(dot + 1));
+  } else {
+    view = quote_ident(name);
+  }
+  SILT_ASSIGN_OR_RETURN(auto created, session.run("CREATE VIEW " + view + " AS " + body));
+  (void)created;
+  return ok_status();
+}
+
+// The highest watermark already in the asset's table (at `version`), as DuckDB prints it.
+Result<std::optional<std::string>> current_watermark(Session& session, const Asset& asset, int64_t version) {
+  SILT_ASSIGN_OR_RETURN(
+      std::string sql,
+      session.expand_sql("SELECT max(" + quote_ident(asset.watermark) + ")::VARCHAR FROM delta_scan(" +
+                         quote_literal(asset.table_path) + ", version => " + std::to_string(version) + ")"));
+  SILT_ASSIGN_OR_RETURN(auto value, session.connection().scalar(sql));
+  return value;
+}
+
+Status define_inputs(Session& session, const Project& project, const Asset& asset,
+                     const MaterializeOptions& options, std::optional<int64_t> own_version, AssetRun& run) {
+  std::set<std::string> policies_used;
+  std::string versions = "{";
+  for (const auto& up : asset.upstream) {
+    const Asset& upstream = *project.find(up);
+    SILT_ASSIGN_OR_RETURN(auto v, latest_table_version(session, upstream.table_path));
+    if (!v) return Error(ErrorKind::NotFound, "upstream asset " + up + " has no table yet (run it first)");
+    versions += (versions.size() > 1 ? "," : "") + json_quote(up) + ":" + std::to_string(*v);
+    std::string select = "SELECT * FROM delta_scan(" + quote_literal(upstream.table_path) + ", version => " +
+                         std::to_string(*v) + ")";
+    SILT_TRY(define_input(session, asset, up, select, policies_used));
+  }
+  run.input_versions = versions + "}";
+  int temp_counter = 0;
+  for (const auto& ref : asset.source_tables) {
+    auto dot = ref.find('.');
+    const SourceDef& source = project.config.sources.at(ref.substr(0, dot));
+    std::optional<std::string> after;
+    bool ingest = ref == asset.source && !asset.watermark.empty();
+    if (ingest && own_version && !options.full_refresh) {
+      SILT_ASSIGN_OR_RETURN(after, current_watermark(session, asset, *own_version));
+    }
+    SILT_ASSIGN_OR_RETURN(std::string select,
+                          source_select(session, source, ref.substr(dot + 1), ingest ? asset.watermark : "",
+                                        after, temp_counter));
+    if (ref == asset.source) SILT_TRY(define_input(session, asset, "source", select, policies_used));
+    SILT_TRY(define_input(session, asset, ref, select, policies_used));
+  }
+  for (const auto& policy : asset.pii)
+    if (!policies_used.contains(policy.column))
+      return Error(ErrorKind::InvalidArgument, "pii: column " + policy.column + " is in none of the inputs");
+  return ok_status();
+}
+
+Status stage_and_check(Session& session, const Asset& asset, AssetRun& run) {
+  std::string select = asset.sql.empty() ? "SELECT * FROM source" : asset.sql;
+  SILT_ASSIGN_OR_RETURN(auto staged, session.run("CREATE TEMP TABLE self AS " + select));
+  (void)staged;
+  SILT_ASSIGN_OR_RETURN(auto count, session.connection().scalar("SELECT count(*) FROM self"));
+  run.rows = count ? std::stoll(*count) : 0;
+  SILT_ASSIGN_OR_RETURN(auto results, run_checks(session.connection(), asset.checks));
+  run.checks = checks_json(results);
+  for (const auto& r : results)
+    if (r.blocking && !r.passed)
+      return Error(ErrorKind::InvalidArgument,
+                   kCheckFailed + r.check + " (value " + std::to_string(r.value) + ")");
+  return ok_status();
+}
+
+ops::WriteOptions write_options(const Asset& asset, const MaterializeOptions& options) {
+  ops::WriteOptions w;
+  w.app_id = "silt-pipeline/" + asset.name;
+  w.app_version = options.app_version;
+  w.partition_by = asset.partition_by;
+  w.schema_mode = asset.schema_mode;
+  for (const auto& p : asset.pii) w.no_stats_columns.insert(p.column);
+  bool overwrite = asset.mode == AssetMode::Overwrite || options.full_refresh;
+  w.mode =
+      overwrite || asset.mode == AssetMode::ReplaceWhere ? ops::WriteMode::Overwrite : ops::WriteMode::Append;
+  if (asset.mode == AssetMode::ReplaceWhere && !options.full_refresh) w.replace_where = asset.where;
+  if (overwrite && w.schema_mode == ops::SchemaMode::Strict) w.schema_mode = ops::SchemaMode::Overwrite;
+  return w;
+}
+
+Status write(Session& session, const Asset& asset, const MaterializeOptions& options,
+             std::optional<int64_t> own_version, AssetRun& run) {
+  ops::WriteOptions w = write_options(asset, options);
+  if (run.rows == 0 && own_version && w.mode == ops::WriteMode::Append) {
+    run.version = *own_version;  // nothing new: no empty commit
+    return ok_status();
+  }
+  Result<ops::WriteResult> written =
+      asset.mode == AssetMode::Merge && !options.full_refresh
+          ? merge_rows(session, asset.table_path, "SELECT * FROM self", asset.keys, w)
+          : ops::write_table(session, asset.table_path, "SELECT * FROM self", w);
+  if (!written.ok()) return written.error();
+  run.version = written->version;
+  if (written->skipped) run.rows = 0;  // this run had already committed it
+  return ok_status();
+}
+
+Status materialize_in(Session& session, const Project& project, const Asset& asset,
+                      const MaterializeOptions& options, AssetRun& run) {
+  SILT_TRY(
+      session.connection().execute("SET threads = " + std::to_string(std::max(1, options.duckdb_threads))));
+  if (!asset.pii.empty()) {
+    SILT_ASSIGN_OR_RETURN(std::string key, pii::key_from_env(project.config.pii_key_env));
+    SILT_TRY(pii::register_functions(session.connection(), key));
+  }
+  SILT_ASSIGN_OR_RETURN(auto own_version, latest_table_version(session, asset.table_path));
+  if (own_version) run.version = *own_version;
+  SILT_TRY(define_inputs(session, project, asset, options, own_version, run));
+  SILT_TRY(stage_and_check(session, asset, run));
+  return write(session, asset, options, own_version, run);
+}
+
+// DuckDB errors can quote the values that failed ("Could not convert string 'Jane' ..."): for
+// assets with PII only the error's category (the text before the first ':') is kept.
+Error redact(const Asset& asset, const Error& error) {
+  if (asset.pii.empty() || error.message().starts_with(kCheckFailed)) return error;
+  const std::string& m = error.message();
+  std::string category = m.substr(0, m.find(':'));
+  return Error(error.kind(), category + ": details withheld because the asset has PII policies");
+}
+
+}  // namespace
+
+bool is_check_failure(const Error& error) { return error.message().find(kCheckFailed) != std::string::npos; }
+
+Status materialize(const Project& project, const Asset& asset, const MaterializeOptions& options,
+                   AssetRun& run) {
+  auto session = Session::open();
+  if (!session.ok()) return session.error();
+  auto st = materialize_in(**session, project, asset, options, run);
+  if (!st.ok()) return redact(asset, st.error()).with_context(asset.name);
+  return ok_status();
+}
+
+}  // namespace silt::pipeline

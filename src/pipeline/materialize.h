@@ -1,0 +1,30 @@
+// Materializes one asset as one atomic Delta commit: opens its own Session, reads upstream
+// tables at versions pinned when it starts and sources (files through DuckDB, databases through
+// sources/source.h), applies PII policies to every input first, stages the SELECT's rows in a
+// temp table, runs the checks on them, and only then writes. Any failure leaves the table at
+// its previous version. Safe to call from several threads at once (nothing is shared).
+#pragma once
+
+#include <cstdint>
+
+#include "pipeline/project.h"
+#include "pipeline/run_history.h"
+
+namespace silt::pipeline {
+
+struct MaterializeOptions {
+  int64_t app_version = 0;    // the run's number: a commit is made at most once per run
+  bool full_refresh = false;  // ignore watermarks and overwrite
+  int duckdb_threads = 1;
+};
+
+// Fills run.rows, version, input_versions and checks (also when a blocking check fails).
+// Errors name the asset; for assets with PII policies, DuckDB's details (which can quote
+// values) are withheld.
+Status materialize(const Project& project, const Asset& asset, const MaterializeOptions& options,
+                   AssetRun& run);
+
+// True for an error from a failed blocking check (not worth retrying).
+bool is_check_failure(const Error& error);
+
+}  // namespace silt::pipeline
