@@ -146,19 +146,24 @@ ops::WriteOptions write_options(const Asset& asset, const MaterializeOptions& op
   w.app_id = "silt-pipeline/" + asset.name;
   w.app_version = options.app_version;
   w.partition_by = asset.partition_by;
-  w.schema_mode = asset.schema_mode;
-  for (const auto& p : asset.pii) w.no_stats_columns.insert(p.column);
   bool overwrite = asset.mode == AssetMode::Overwrite || options.full_refresh;
   w.mode =
       overwrite || asset.mode == AssetMode::ReplaceWhere ? ops::WriteMode::Overwrite : ops::WriteMode::Append;
   if (asset.mode == AssetMode::ReplaceWhere && !options.full_refresh) w.replace_where = asset.where;
-  if (overwrite && w.schema_mode == ops::SchemaMode::Strict) w.schema_mode = ops::SchemaMode::Overwrite;
+  // A full rebuild may change the columns unless the asset asks for strictness.
+  w.schema_mode =
+      asset.schema_mode.value_or(overwrite ? ops::SchemaMode::Overwrite : ops::SchemaMode::Strict);
   return w;
 }
 
 Status write(Session& session, const Asset& asset, const MaterializeOptions& options,
              std::optional<int64_t> own_version, AssetRun& run) {
   ops::WriteOptions w = write_options(asset, options);
+  // PII columns the SELECT keeps never get min/max stats (which would copy values into the log).
+  SILT_ASSIGN_OR_RETURN(auto columns, columns_of(session, "SELECT * FROM self"));
+  for (const auto& p : asset.pii)
+    for (const auto& [col, type] : columns)
+      if (col == p.column) w.no_stats_columns.insert(col);
   if (run.rows == 0 && own_version && w.mode == ops::WriteMode::Append) {
     run.version = *own_version;  // nothing new: no empty commit
     return ok_status();
@@ -173,6 +178,16 @@ Status write(Session& session, const Asset& asset, const MaterializeOptions& opt
   return ok_status();
 }
 
+// DuckDB errors can quote the values that failed ("Conversion Error: Could not convert string
+// 'Jane' ..."): for assets with PII only their category ("Conversion Error") is kept. silt's
+// own errors name columns and settings, never values, and pass unchanged.
+Error redact(const Asset& asset, const Error& error) {
+  const std::string& m = error.message();
+  size_t category = m.find(" Error: ");
+  if (asset.pii.empty() || category == std::string::npos) return error;
+  return Error(error.kind(), m.substr(0, category) + " Error (details withheld: the asset has PII policies)");
+}
+
 Status materialize_in(Session& session, const Project& project, const Asset& asset,
                       const MaterializeOptions& options, AssetRun& run) {
   SILT_TRY(
@@ -183,18 +198,11 @@ Status materialize_in(Session& session, const Project& project, const Asset& ass
   }
   SILT_ASSIGN_OR_RETURN(auto own_version, latest_table_version(session, asset.table_path));
   if (own_version) run.version = *own_version;
-  SILT_TRY(define_inputs(session, project, asset, options, own_version, run));
-  SILT_TRY(stage_and_check(session, asset, run));
-  return write(session, asset, options, own_version, run);
-}
-
-// DuckDB errors can quote the values that failed ("Could not convert string 'Jane' ..."): for
-// assets with PII only the error's category (the text before the first ':') is kept.
-Error redact(const Asset& asset, const Error& error) {
-  if (asset.pii.empty() || error.message().starts_with(kCheckFailed)) return error;
-  const std::string& m = error.message();
-  std::string category = m.substr(0, m.find(':'));
-  return Error(error.kind(), category + ": details withheld because the asset has PII policies");
+  auto st = define_inputs(session, project, asset, options, own_version, run);
+  if (st.ok()) st = stage_and_check(session, asset, run);
+  if (st.ok()) st = write(session, asset, options, own_version, run);
+  if (!st.ok()) return redact(asset, st.error());
+  return ok_status();
 }
 
 }  // namespace
@@ -206,7 +214,7 @@ Status materialize(const Project& project, const Asset& asset, const Materialize
   auto session = Session::open();
   if (!session.ok()) return session.error();
   auto st = materialize_in(**session, project, asset, options, run);
-  if (!st.ok()) return redact(asset, st.error()).with_context(asset.name);
+  if (!st.ok()) return st.error().with_context(asset.name);
   return ok_status();
 }
 

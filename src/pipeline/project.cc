@@ -1,12 +1,13 @@
 // Project loading: silt.toml with toml++, asset headers by hand. See project.h.
 #include "pipeline/project.h"
 
+#include <toml++/toml.h>  // Debian 3.3 ships toml.h, not toml.hpp
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>  // Debian 3.3 ships toml.h, not toml.hpp
 
 #include "pipeline/asset_graph.h"
 #include "util/sql_text.h"
@@ -51,6 +52,10 @@ Result<SourceDef> parse_source(const std::string& name, const toml::node& node, 
     }
   }
   static const std::set<std::string> kKinds{"files", "sqlite", "postgres", "firebird"};
+  // Sources become DuckDB schemas in an asset's SQL (source.table): these names are DuckDB's.
+  static const std::set<std::string> kReserved{"main", "temp", "system", "pg_catalog", "information_schema"};
+  if (kReserved.contains(name))
+    return config_error(node, "sources." + name + ": the name is reserved by DuckDB");
   if (!kKinds.contains(src.kind))
     return config_error(node, "sources." + name + ".kind must be files, sqlite, postgres or firebird");
   // File paths in the project are relative to it, so the project works wherever it is cloned.
@@ -232,6 +237,8 @@ Status validate_asset(const Asset& asset) {
     return Error(ErrorKind::InvalidArgument, "mode replace-where needs where:");
   if (!asset.watermark.empty() && asset.source.empty())
     return Error(ErrorKind::InvalidArgument, "watermark: needs source:");
+  if (!asset.watermark.empty() && asset.mode != AssetMode::Append && asset.mode != AssetMode::Merge)
+    return Error(ErrorKind::InvalidArgument, "watermark: needs mode append or merge");
   if (asset.source.empty() && asset.sql.empty())
     return Error(ErrorKind::InvalidArgument, "no SELECT in the file");
   if (!asset.source.empty() && std::count(asset.source.begin(), asset.source.end(), '.') != 1)
@@ -276,7 +283,7 @@ Result<Asset> parse_asset(const std::string& file, std::string_view text, const 
   std::istringstream in{std::string(text)};
   std::string line, body;
   int line_no = 0;
-  bool in_header = true;
+  bool in_header = true, mode_set = false;
   while (std::getline(in, line)) {
     line_no++;
     std::string t = trim_text(line);
@@ -289,7 +296,9 @@ Result<Asset> parse_asset(const std::string& file, std::string_view text, const 
              (std::isalnum(static_cast<unsigned char>(comment[k])) || comment[k] == '_'))
         k++;
       if (colon != std::string::npos && k > 0 && k == colon) {
-        auto st = apply_header(asset, comment.substr(0, colon), trim_text(comment.substr(colon + 1)));
+        std::string key = comment.substr(0, colon);
+        mode_set = mode_set || key == "mode";
+        auto st = apply_header(asset, key, trim_text(comment.substr(colon + 1)));
         if (!st.ok()) return header_error(file, line_no, st.error().message());
       }
       continue;
@@ -301,7 +310,13 @@ Result<Asset> parse_asset(const std::string& file, std::string_view text, const 
   asset.sql = trim_text(body);
   while (!asset.sql.empty() && asset.sql.back() == ';')
     asset.sql = trim_text(asset.sql.substr(0, asset.sql.size() - 1));
+  // An incremental load appends unless told otherwise; overwriting with only the new rows
+  // would lose the rest.
+  if (!asset.watermark.empty() && !mode_set) asset.mode = AssetMode::Append;
   if (auto st = validate_asset(asset); !st.ok()) return header_error(file, 1, st.error().message());
+  if (asset.name == "self" || asset.name == "source")
+    return header_error(file, 1,
+                        "asset names self and source are reserved (checks and ingest assets use them)");
   for (char c : asset.name)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
       return header_error(file, 1, "asset names are letters, digits and _ (used as table names in SQL)");

@@ -47,15 +47,16 @@ struct ProjectConfig {
 enum class AssetMode { Overwrite, Append, ReplaceWhere, Merge };
 
 struct Asset {
-  std::string name;   // file name without .sql; unique in the project
-  std::string layer;  // from the header, else the folder under assets/
-  std::string file;   // path relative to the project, for messages
-  std::string sql;    // the body: a SELECT (optional for ingest assets)
-  AssetMode mode = AssetMode::Overwrite;
-  std::vector<std::string> keys;  // merge keys
-  std::string where;              // replace-where predicate
+  std::string name;                       // file name without .sql; unique in the project
+  std::string layer;                      // from the header, else the folder under assets/
+  std::string file;                       // path relative to the project, for messages
+  std::string sql;                        // the body: a SELECT (optional for ingest assets)
+  AssetMode mode = AssetMode::Overwrite;  // with a watermark: Append unless set
+  std::vector<std::string> keys;          // merge keys
+  std::string where;                      // replace-where predicate
   std::vector<std::string> partition_by;
-  ops::SchemaMode schema_mode = ops::SchemaMode::Strict;
+  // Unset: overwrite (a full rebuild) may change the columns, other modes keep them strict.
+  std::optional<ops::SchemaMode> schema_mode;
   std::vector<pii::ColumnPolicy> pii;
   std::vector<Check> checks;
   std::string source;     // ingest assets: "source.table"

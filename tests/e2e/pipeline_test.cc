@@ -164,6 +164,21 @@ TEST_F(PipelineRun, EndToEndThenIncremental) {
   EXPECT_EQ(version(table("bronze", "orders")), 1);
   EXPECT_EQ(history(run_id(third), "orders"), (V{"success|0|1|{}||1"}));
 
+  // --full-refresh ignores the watermark and rebuilds: all six source rows, once each.
+  Exec full = pipeline({"run", "--select", "orders", "--full-refresh"});
+  ASSERT_EQ(full.code, 0) << full.err;
+  EXPECT_EQ(history(run_id(full), "orders"), (V{"success|6|2|{}||1"}));
+  EXPECT_EQ(rows("SELECT count(*), count(DISTINCT order_id) FROM delta_scan(" +
+                 quote_literal(table("bronze", "orders")) + ")"),
+            (V{"6|6"}));
+
+  // An overwrite asset may change its columns: the new version has the new shape.
+  write("assets/gold/revenue.sql", "SELECT country, sum(amount) AS revenue FROM enriched GROUP BY country");
+  ASSERT_EQ(pipeline({"run", "--select", "revenue"}).code, 0);
+  EXPECT_EQ(rows("SELECT count(*) FROM (DESCRIBE SELECT * FROM delta_scan(" +
+                 quote_literal(table("gold", "revenue")) + "))"),
+            (V{"2"}));
+
   // runs and status list what happened.
   Exec runs = pipeline({"runs", "--format", "json", "--limit", "100"});
   ASSERT_EQ(runs.code, 0) << runs.err;
@@ -228,6 +243,19 @@ TEST_F(PipelineRun, FailedAssetSkipsDownstreamOnly) {
       << checked[0];
   EXPECT_EQ(version(table("silver", "enriched")), 0);
   EXPECT_EQ(revenue(0), expected_revenue());
+}
+
+// Upserts by key wait for MERGE (ops/merge.h): until then the asset fails and says why.
+TEST_F(PipelineRun, MergeModeSaysMergeIsNotAvailableYet) {
+  write("assets/bronze/orders.sql",
+        "-- source: raw.orders\n-- watermark: order_id\n-- mode: merge\n-- keys: order_id\n");
+  Exec run = pipeline({"run", "--select", "orders"});
+  EXPECT_EQ(run.code, 1);
+  EXPECT_NE(
+      run.out.find("orders: mode merge into " + table("bronze", "orders") + ": MERGE is not available yet"),
+      std::string::npos)
+      << run.out;
+  EXPECT_EQ(version(table("bronze", "orders")), -1);
 }
 
 TEST_F(PipelineRun, SameRunIdCommitsNothingTwiceAndResumeRerunsOnlyFailures) {

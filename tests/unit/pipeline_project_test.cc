@@ -69,6 +69,11 @@ TEST(PipelineAssetHeader, IngestAssetNeedsNoBody) {
   EXPECT_EQ(a->watermark, "updated_at");
   EXPECT_EQ(a->keys, (std::vector<std::string>{"id"}));
   EXPECT_EQ(a->sql, "");
+  // A watermark alone means append: overwriting with only the new rows would lose the rest.
+  auto appends = parse("-- source: clinic.billing\n-- watermark: updated_at\n");
+  ASSERT_TRUE(appends.ok()) << appends.error().message();
+  EXPECT_EQ(appends->mode, AssetMode::Append);
+  EXPECT_FALSE(appends->schema_mode.has_value());
 }
 
 void expect_error(const std::string& text, const std::string& expected) {
@@ -90,6 +95,11 @@ TEST(PipelineAssetHeader, ErrorsNameFileAndLine) {
   expect_error("-- layer: silver\n", "no SELECT");
   expect_error("-- watermark: x\nSELECT 1", "watermark: needs source:");
   expect_error("-- source: billing\n", "source_name.table");
+  expect_error("-- source: a.b\n-- watermark: t\n-- mode: overwrite\n",
+               "watermark: needs mode append or merge");
+  auto reserved = parse("SELECT 1", "assets/silver/self.sql");
+  ASSERT_FALSE(reserved.ok());
+  EXPECT_NE(reserved.error().message().find("reserved"), std::string::npos);
   auto bad_name = parse("SELECT 1", "assets/silver/my-orders.sql");
   ASSERT_FALSE(bad_name.ok());
   EXPECT_NE(bad_name.error().message().find("assets/silver/my-orders.sql:1"), std::string::npos);
@@ -172,6 +182,10 @@ TEST_F(PipelineConfig, ErrorsNameTheLine) {
   ASSERT_FALSE(cron.ok());
   EXPECT_NE(cron.error().message().find("silt.toml:2: schedules.n.cron needs five fields"),
             std::string::npos);
+  auto main = load("[sources.main]\nkind = \"files\"\npath = \"d\"\n");
+  ASSERT_FALSE(main.ok());
+  EXPECT_NE(main.error().message().find("silt.toml:1: sources.main: the name is reserved"), std::string::npos)
+      << main.error().message();
   auto syntax = load("lake = \n");
   ASSERT_FALSE(syntax.ok());
   EXPECT_NE(syntax.error().message().find("silt.toml:1:"), std::string::npos);
