@@ -13,6 +13,13 @@ namespace {
 
 Status infer(Asset& asset, const Project& project) {
   std::set<std::string> upstream, sources;
+  for (const auto& input : asset.inputs) {  // command assets name their inputs
+    if (input == asset.name) return Error(ErrorKind::InvalidArgument, "cycle: " + input + " -> " + input);
+    if (!project.find(input))
+      return Error(ErrorKind::InvalidArgument,
+                   asset.file + ": inputs names " + input + ", which is no asset");
+    upstream.insert(input);
+  }
   if (!asset.source.empty()) {
     auto dot = asset.source.find('.');
     if (!project.config.sources.contains(asset.source.substr(0, dot)))

@@ -1,10 +1,15 @@
 // One asset, one commit. See materialize.h.
 #include "pipeline/materialize.h"
 
+#include <stdlib.h>
+
 #include <filesystem>
+#include <map>
 #include <set>
+#include <utility>
 
 #include "ops/write.h"
+#include "pipeline/command_asset.h"
 #include "pipeline/merge_write.h"
 #include "sources/source.h"
 #include "util/json_text.h"
@@ -91,8 +96,11 @@ Result<std::optional<std::string>> current_watermark(Session& session, const Ass
   return value;
 }
 
-Status define_inputs(Session& session, const Project& project, const Asset& asset,
-                     const MaterializeOptions& options, std::optional<int64_t> own_version, AssetRun& run) {
+// Defines every input of the asset as a view; returns the versions pinned for its upstream assets.
+Result<std::map<std::string, int64_t>> define_inputs(Session& session, const Project& project,
+                                                     const Asset& asset, const MaterializeOptions& options,
+                                                     std::optional<int64_t> own_version, AssetRun& run) {
+  std::map<std::string, int64_t> pinned;
   std::set<std::string> policies_used;
   std::string versions = "{";
   for (const auto& up : asset.upstream) {
@@ -100,6 +108,7 @@ Status define_inputs(Session& session, const Project& project, const Asset& asse
     SILT_ASSIGN_OR_RETURN(auto v, latest_table_version(session, upstream.table_path));
     if (!v) return Error(ErrorKind::NotFound, "upstream asset " + up + " has no table yet (run it first)");
     versions += (versions.size() > 1 ? "," : "") + json_quote(up) + ":" + std::to_string(*v);
+    pinned[up] = *v;
     std::string select = "SELECT * FROM delta_scan(" + quote_literal(upstream.table_path) + ", version => " +
                          std::to_string(*v) + ")";
     SILT_TRY(define_input(session, asset, up, select, policies_used));
@@ -123,11 +132,48 @@ Status define_inputs(Session& session, const Project& project, const Asset& asse
   for (const auto& policy : asset.pii)
     if (!policies_used.contains(policy.column))
       return Error(ErrorKind::InvalidArgument, "pii: column " + policy.column + " is in none of the inputs");
-  return ok_status();
+  return pinned;
 }
 
-Status stage_and_check(Session& session, const Asset& asset, AssetRun& run) {
-  std::string select = asset.sql.empty() ? "SELECT * FROM source" : asset.sql;
+// A folder for one command asset's files, removed with everything in it.
+class WorkDir {
+ public:
+  static Result<WorkDir> make(const std::string& asset) {
+    std::string tmpl = (fs::temp_directory_path() / ("silt-" + asset + "-XXXXXX")).string();
+    if (!mkdtemp(tmpl.data())) return Error(ErrorKind::Io, "cannot create a temp folder for " + asset);
+    return WorkDir(tmpl);
+  }
+  WorkDir(WorkDir&& other) noexcept : path_(std::exchange(other.path_, "")) {}
+  WorkDir(const WorkDir&) = delete;
+  ~WorkDir() {
+    std::error_code ec;
+    if (!path_.empty()) fs::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit WorkDir(std::string path) : path_(std::move(path)) {}
+  std::string path_;
+};
+
+// Exports the pinned inputs to parquet, runs the command and returns the SELECT over its output.
+Result<std::string> command_select(Session& session, const Project& project, const Asset& asset,
+                                   const std::map<std::string, int64_t>& pinned, const WorkDir& work) {
+  std::vector<CommandInput> inputs;
+  fs::create_directories(work.path() + "/inputs");
+  for (const auto& [name, version] : pinned) {
+    CommandInput in{name, project.find(name)->table_path, version,
+                    work.path() + "/inputs/" + name + ".parquet"};
+    SILT_TRY(session.connection().execute("COPY (SELECT * FROM " + quote_ident(name) + ") TO " +
+                                          quote_literal(in.parquet) + " (FORMAT parquet)"));
+    inputs.push_back(std::move(in));
+  }
+  SILT_ASSIGN_OR_RETURN(std::string glob,
+                        run_command(project.config.dir, asset.command, inputs, work.path()));
+  return "SELECT * FROM read_parquet(" + quote_literal(glob) + ")";
+}
+
+Status stage_and_check(Session& session, const Asset& asset, const std::string& select, AssetRun& run) {
   SILT_ASSIGN_OR_RETURN(auto staged, session.run("CREATE TEMP TABLE self AS " + select));
   (void)staged;
   SILT_ASSIGN_OR_RETURN(auto count, session.connection().scalar("SELECT count(*) FROM self"));
@@ -178,6 +224,17 @@ Status write(Session& session, const Asset& asset, const MaterializeOptions& opt
   return ok_status();
 }
 
+// Defines the inputs and stages the asset's rows in `self`, checked.
+Status stage_inputs(Session& session, const Project& project, const Asset& asset,
+                    const MaterializeOptions& options, std::optional<int64_t> own_version, AssetRun& run) {
+  SILT_ASSIGN_OR_RETURN(auto pinned, define_inputs(session, project, asset, options, own_version, run));
+  if (asset.command.empty())
+    return stage_and_check(session, asset, asset.sql.empty() ? "SELECT * FROM source" : asset.sql, run);
+  SILT_ASSIGN_OR_RETURN(auto work, WorkDir::make(asset.name));
+  SILT_ASSIGN_OR_RETURN(std::string select, command_select(session, project, asset, pinned, work));
+  return stage_and_check(session, asset, select, run);  // before `work` and its files go
+}
+
 // DuckDB errors can quote the values that failed ("Conversion Error: Could not convert string
 // 'Jane' ..."): for assets with PII only their category ("Conversion Error") is kept. silt's
 // own errors name columns and settings, never values, and pass unchanged.
@@ -198,8 +255,7 @@ Status materialize_in(Session& session, const Project& project, const Asset& ass
   }
   SILT_ASSIGN_OR_RETURN(auto own_version, latest_table_version(session, asset.table_path));
   if (own_version) run.version = *own_version;
-  auto st = define_inputs(session, project, asset, options, own_version, run);
-  if (st.ok()) st = stage_and_check(session, asset, run);
+  auto st = stage_inputs(session, project, asset, options, own_version, run);
   if (st.ok()) st = write(session, asset, options, own_version, run);
   if (!st.ok()) return redact(asset, st.error());
   return ok_status();

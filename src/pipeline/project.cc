@@ -154,6 +154,23 @@ Error header_error(const std::string& file, int line, const std::string& why) {
   return Error(ErrorKind::InvalidArgument, file + ":" + std::to_string(line) + ": " + why);
 }
 
+Status validate_asset(const Asset& asset);
+
+// Checks shared by SQL and command assets, then derives the name and table path.
+Status finish_asset(Asset& asset, const ProjectConfig& config) {
+  if (auto st = validate_asset(asset); !st.ok()) return header_error(asset.file, 1, st.error().message());
+  if (asset.name == "self" || asset.name == "source")
+    return header_error(asset.file, 1,
+                        "asset names self and source are reserved (checks and ingest assets use them)");
+  for (char c : asset.name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
+      return header_error(asset.file, 1,
+                          "asset names are letters, digits and _ (used as table names in SQL)");
+  std::transform(asset.name.begin(), asset.name.end(), asset.name.begin(), ::tolower);
+  asset.table_path = config.lake + "/" + asset.layer + "/" + asset.name;
+  return ok_status();
+}
+
 std::vector<std::string> split_names(const std::string& text) {
   std::vector<std::string> out;
   for (auto& item : split_top_level(text, ','))
@@ -239,7 +256,7 @@ Status validate_asset(const Asset& asset) {
     return Error(ErrorKind::InvalidArgument, "watermark: needs source:");
   if (!asset.watermark.empty() && asset.mode != AssetMode::Append && asset.mode != AssetMode::Merge)
     return Error(ErrorKind::InvalidArgument, "watermark: needs mode append or merge");
-  if (asset.source.empty() && asset.sql.empty())
+  if (asset.source.empty() && asset.sql.empty() && asset.command.empty())
     return Error(ErrorKind::InvalidArgument, "no SELECT in the file");
   if (!asset.source.empty() && std::count(asset.source.begin(), asset.source.end(), '.') != 1)
     return Error(ErrorKind::InvalidArgument, "source: must be source_name.table");
@@ -313,15 +330,60 @@ Result<Asset> parse_asset(const std::string& file, std::string_view text, const 
   // An incremental load appends unless told otherwise; overwriting with only the new rows
   // would lose the rest.
   if (!asset.watermark.empty() && !mode_set) asset.mode = AssetMode::Append;
-  if (auto st = validate_asset(asset); !st.ok()) return header_error(file, 1, st.error().message());
-  if (asset.name == "self" || asset.name == "source")
-    return header_error(file, 1,
-                        "asset names self and source are reserved (checks and ingest assets use them)");
-  for (char c : asset.name)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
-      return header_error(file, 1, "asset names are letters, digits and _ (used as table names in SQL)");
-  std::transform(asset.name.begin(), asset.name.end(), asset.name.begin(), ::tolower);
-  asset.table_path = config.lake + "/" + asset.layer + "/" + asset.name;
+  SILT_TRY(finish_asset(asset, config));
+  return asset;
+}
+
+Result<Asset> parse_command_asset(const std::string& file, std::string_view text,
+                                  const std::string& layer_dir, const ProjectConfig& config) {
+  Asset asset;
+  asset.file = file;
+  asset.name = fs::path(file).stem().string();
+  asset.layer = layer_dir;
+  toml::table root;
+  try {
+    root = toml::parse(text);
+  } catch (const toml::parse_error& e) {
+    return header_error(file, static_cast<int>(e.source().begin.line), std::string(e.description()));
+  }
+  for (auto&& [key, value] : root) {
+    std::string k(key.str());
+    int line = static_cast<int>(value.source().begin.line);
+    Status st;
+    if (value.is_array()) {
+      std::vector<std::string> list;
+      for (const auto& item : *value.as_array()) {
+        auto s = item.value<std::string>();
+        if (!s) return header_error(file, line, k + " must list strings");
+        list.push_back(*s);
+      }
+      if (k == "command") {
+        asset.command = list;
+      } else if (k == "inputs") {
+        for (auto& name : list) std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+        asset.inputs = list;
+      } else if (k == "checks") {
+        for (const auto& item : list) st = st.ok() ? apply_header(asset, "check", item) : st;
+      } else if (k == "partition_by" || k == "keys") {
+        (k == "keys" ? asset.keys : asset.partition_by) = list;
+      } else {
+        return header_error(file, line, k + " is not a list setting");
+      }
+    } else {
+      // Other settings read as the header lines they stand for.
+      auto text_value = value.is_integer()
+                            ? std::optional<std::string>(std::to_string(*value.value<int64_t>()))
+                            : value.value<std::string>();
+      if (!text_value) return header_error(file, line, k + " must be a string");
+      st = apply_header(asset, k, *text_value);
+    }
+    if (!st.ok()) return header_error(file, line, st.error().message());
+  }
+  if (asset.command.empty())
+    return header_error(file, 1, "command = [\"program\", \"arg\", ...] is required");
+  if (!asset.source.empty() || !asset.pii.empty())
+    return header_error(file, 1, "command assets take inputs = [...], not source or pii");
+  SILT_TRY(finish_asset(asset, config));
   return asset;
 }
 
@@ -333,7 +395,9 @@ Result<Project> load_project(const std::string& dir) {
     return Error(ErrorKind::NotFound, "no assets/ folder in " + project.config.dir);
   std::vector<fs::path> files;
   for (const auto& entry : fs::recursive_directory_iterator(assets_dir))
-    if (entry.is_regular_file() && entry.path().extension() == ".sql") files.push_back(entry.path());
+    if (entry.is_regular_file() &&
+        (entry.path().extension() == ".sql" || entry.path().extension() == ".toml"))
+      files.push_back(entry.path());
   std::sort(files.begin(), files.end());
   for (const auto& path : files) {
     std::ifstream f(path, std::ios::binary);
@@ -341,7 +405,9 @@ Result<Project> load_project(const std::string& dir) {
     std::string rel = fs::relative(path, project.config.dir).string();
     std::string layer_dir =
         path.parent_path() == fs::path(assets_dir) ? "" : path.parent_path().filename().string();
-    SILT_ASSIGN_OR_RETURN(auto asset, parse_asset(rel, text, layer_dir, project.config));
+    SILT_ASSIGN_OR_RETURN(auto asset, path.extension() == ".toml"
+                                          ? parse_command_asset(rel, text, layer_dir, project.config)
+                                          : parse_asset(rel, text, layer_dir, project.config));
     if (const Asset* other = project.find(asset.name))
       return Error(ErrorKind::InvalidArgument,
                    "asset " + asset.name + " is defined twice: " + other->file + " and " + rel);

@@ -62,6 +62,10 @@ struct Asset {
   std::string source;     // ingest assets: "source.table"
   std::string watermark;  // ingest assets: column whose max marks what was loaded
   std::optional<int> retries;
+  // Command assets (a .toml file, see command_asset.h): the program run instead of a SELECT,
+  // and the assets it reads.
+  std::vector<std::string> command;
+  std::vector<std::string> inputs;
   std::string table_path;  // <lake>/<layer>/<name>
   // Filled by resolve_dependencies (asset_graph.h).
   std::vector<std::string> upstream;       // asset names
@@ -83,7 +87,13 @@ Result<ProjectConfig> load_config(const std::string& dir);
 Result<Asset> parse_asset(const std::string& file, std::string_view text, const std::string& layer_dir,
                           const ProjectConfig& config);
 
-// Loads silt.toml and every assets/**/*.sql, then resolves dependencies.
+// Parses a command asset's TOML: command = ["prog", "arg"], inputs = ["asset"], and the header
+// settings as keys (layer, mode, keys, where, partition_by, schema, retries; checks = [...]).
+// Errors name the file and line.
+Result<Asset> parse_command_asset(const std::string& file, std::string_view text,
+                                  const std::string& layer_dir, const ProjectConfig& config);
+
+// Loads silt.toml and every assets/**/*.sql and *.toml, then resolves dependencies.
 Result<Project> load_project(const std::string& dir);
 
 }  // namespace silt::pipeline

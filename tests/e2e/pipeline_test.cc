@@ -245,6 +245,49 @@ TEST_F(PipelineRun, FailedAssetSkipsDownstreamOnly) {
   EXPECT_EQ(revenue(0), expected_revenue());
 }
 
+// A command asset: silt exports its input at the pinned version, runs the program (no shell of
+// its own: the argument list is exec'd), and commits the parquet it wrote.
+TEST_F(PipelineRun, CommandAssetCommitsWhatTheProgramWrites) {
+  write(
+      "assets/gold/copied.toml",
+      "command = [\"sh\", \"-c\", \"cp \\\"$SILT_INPUT_ENRICHED\\\" \\\"$SILT_OUTPUT_DIR/out.parquet\\\" && "
+      "echo $SILT_VERSION_ENRICHED $SILT_TABLE_ENRICHED > seen.txt\"]\n"
+      "inputs = [\"enriched\"]\nchecks = [\"not_null(order_id)\", \"row_count(min=1)\"]\n");
+  Exec run = pipeline({"run"});
+  ASSERT_EQ(run.code, 0) << run.out << run.err;
+  EXPECT_EQ(history(run_id(run), "copied"), (V{R"(success|4|0|{"enriched":0}||1)"}));
+  EXPECT_EQ(
+      rows("SELECT * FROM delta_scan(" + quote_literal(table("gold", "copied")) + ") ORDER BY order_id"),
+      rows("SELECT * FROM delta_scan(" + quote_literal(table("silver", "enriched")) + ") ORDER BY order_id"));
+  std::ifstream seen(root() + "/seen.txt");  // the command ran in the project folder
+  std::string line;
+  std::getline(seen, line);
+  EXPECT_EQ(line, "0 " + table("silver", "enriched"));
+  Exec plan = pipeline({"plan", "--select", "copied"});
+  EXPECT_NE(plan.out.find("gold.copied <- enriched"), std::string::npos) << plan.out;
+
+  write("assets/gold/copied.toml",
+        "command = [\"sh\", \"-c\", \"echo first; echo boom >&2; exit 3\"]\n"
+        "inputs = [\"enriched\"]\n");
+  Exec failed = pipeline({"run", "--select", "copied"});
+  EXPECT_EQ(failed.code, 1);
+  EXPECT_NE(failed.out.find("copied: command sh exited with status 3: boom"), std::string::npos)
+      << failed.out;
+  write("assets/gold/copied.toml", "command = [\"true\"]\ninputs = [\"enriched\"]\n");
+  Exec empty = pipeline({"run", "--select", "copied"});
+  EXPECT_NE(empty.out.find("copied: command true wrote no .parquet file"), std::string::npos) << empty.out;
+  EXPECT_EQ(version(table("gold", "copied")), 0);
+  write("assets/gold/copied.toml", "command = [\"true\"]\ninputs = [\"nothing\"]\n");
+  Exec missing = pipeline({"plan"});
+  EXPECT_NE(missing.err.find("assets/gold/copied.toml: inputs names nothing, which is no asset"),
+            std::string::npos)
+      << missing.err;
+  write("assets/gold/copied.toml", "command = [\"true\"]\n\ncolour = \"blue\"\n");
+  Exec unknown = pipeline({"plan"});
+  EXPECT_NE(unknown.err.find("assets/gold/copied.toml:3: unknown header key 'colour'"), std::string::npos)
+      << unknown.err;
+}
+
 // Upserts by key wait for MERGE (ops/merge.h): until then the asset fails and says why.
 TEST_F(PipelineRun, MergeModeSaysMergeIsNotAvailableYet) {
   write("assets/bronze/orders.sql",

@@ -5,6 +5,7 @@
 
 #include "../support/temp_table.h"
 #include "pipeline/project.h"
+#include "pipeline/run_history.h"
 
 namespace silt::pipeline {
 namespace {
@@ -112,6 +113,31 @@ TEST(PipelineAssetHeader, HeaderEndsAtTheFirstSqlLine) {
   EXPECT_EQ(a->sql, "SELECT 1 AS x\n-- colour: blue");
 }
 
+TEST(PipelineCommandAsset, ReadsCommandInputsAndSettings) {
+  auto a = parse_command_asset("assets/gold/score.toml",
+                               "command = [\"python3\", \"score.py\"]\ninputs = [\"Orders\", \"customers\"]\n"
+                               "mode = \"append\"\npartition_by = [\"day\"]\nretries = 2\n"
+                               "checks = [\"not_null(id)\", \"unique(id)\"]\n",
+                               "gold", config());
+  ASSERT_TRUE(a.ok()) << a.error().message();
+  EXPECT_EQ(a->name, "score");
+  EXPECT_EQ(a->command, (std::vector<std::string>{"python3", "score.py"}));
+  EXPECT_EQ(a->inputs, (std::vector<std::string>{"orders", "customers"}));
+  EXPECT_EQ(a->mode, AssetMode::Append);
+  EXPECT_EQ(a->partition_by, (std::vector<std::string>{"day"}));
+  EXPECT_EQ(a->retries, 2);
+  EXPECT_EQ(a->checks.size(), 2u);
+  EXPECT_EQ(a->table_path, "/p/lake/gold/score");
+  auto no_command = parse_command_asset("assets/gold/x.toml", "inputs = [\"a\"]\n", "gold", config());
+  ASSERT_FALSE(no_command.ok());
+  EXPECT_NE(no_command.error().message().find("assets/gold/x.toml:1: command = "), std::string::npos);
+  auto bad_check = parse_command_asset("assets/gold/x.toml",
+                                       "command = [\"true\"]\n\nchecks = [\"nope(a)\"]\n", "gold", config());
+  ASSERT_FALSE(bad_check.ok());
+  EXPECT_NE(bad_check.error().message().find("assets/gold/x.toml:3: bad check 'nope(a)'"), std::string::npos)
+      << bad_check.error().message();
+}
+
 TEST(PipelinePiiHeader, ParsesPolicies) {
   auto a = parse("-- pii: patient_name = hash, phone = mask(4), birth_date = generalize(year)\nSELECT 1");
   ASSERT_TRUE(a.ok()) << a.error().message();
@@ -189,6 +215,25 @@ TEST_F(PipelineConfig, ErrorsNameTheLine) {
   auto syntax = load("lake = \n");
   ASSERT_FALSE(syntax.ok());
   EXPECT_NE(syntax.error().message().find("silt.toml:1:"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace silt::pipeline
+
+namespace silt::pipeline {
+namespace {
+
+TEST(PipelineRunId, IsTheStartTimeAndMapsToAnIncreasingNumber) {
+  auto n = run_number("20260101-000000-001");
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 20260101000000001);
+  EXPECT_LT(*n, *run_number("20260101-000000-002"));
+  EXPECT_LT(*run_number("20251231-235959-999"), *n);
+  std::string fresh = new_run_id();
+  EXPECT_TRUE(run_number(fresh).ok()) << fresh;
+  for (const char* bad : {"", "latest", "20260101-000000", "20260101x000000-001", "2026010-1000000-001",
+                          "20260101-000000-0011"})
+    EXPECT_FALSE(run_number(bad).ok()) << bad;
 }
 
 }  // namespace
