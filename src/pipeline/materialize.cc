@@ -249,6 +249,9 @@ Status materialize_in(Session& session, const Project& project, const Asset& ass
                       const MaterializeOptions& options, AssetRun& run) {
   SILT_TRY(
       session.connection().execute("SET threads = " + std::to_string(std::max(1, options.duckdb_threads))));
+  if (options.duckdb_memory_mb > 0)
+    SILT_TRY(session.connection().execute("SET memory_limit = '" + std::to_string(options.duckdb_memory_mb) +
+                                          "MB'"));
   if (!asset.pii.empty()) {
     SILT_ASSIGN_OR_RETURN(std::string key, pii::key_from_env(project.config.pii_key_env));
     SILT_TRY(pii::register_functions(session.connection(), key));

@@ -16,6 +16,7 @@ struct MaterializeOptions {
   int64_t app_version = 0;    // the run's number: a commit is made at most once per run
   bool full_refresh = false;  // ignore watermarks and overwrite
   int duckdb_threads = 1;
+  int64_t duckdb_memory_mb = 0;  // 0: DuckDB's default (80% of RAM, too much for several at once)
 };
 
 // Fills run.rows, version, input_versions and checks (also when a blocking check fails).

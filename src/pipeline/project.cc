@@ -167,7 +167,7 @@ Status finish_asset(Asset& asset, const ProjectConfig& config) {
       return header_error(asset.file, 1,
                           "asset names are letters, digits and _ (used as table names in SQL)");
   std::transform(asset.name.begin(), asset.name.end(), asset.name.begin(), ::tolower);
-  asset.table_path = config.lake + "/" + asset.layer + "/" + asset.name;
+  asset.table_path = config.lake + "/" + (asset.table.empty() ? asset.layer + "/" + asset.name : asset.table);
   return ok_status();
 }
 
@@ -236,12 +236,16 @@ Status apply_header(Asset& asset, const std::string& key, const std::string& val
     }
     if (n < 0) return Error(ErrorKind::InvalidArgument, "retries must be a non-negative integer");
     asset.retries = n;
+  } else if (key == "table") {
+    if (value.empty() || value.find("..") != std::string::npos)
+      return Error(ErrorKind::InvalidArgument, "table must be a folder inside the lake");
+    asset.table = value;
   } else {
     return Error(
         ErrorKind::InvalidArgument,
         "unknown header key '" + key +
             "' (expected layer, mode, keys, where, partition_by, schema, pii, check, source, watermark, "
-            "retries)");
+            "retries, table)");
   }
   return ok_status();
 }

@@ -66,7 +66,8 @@ struct Asset {
   // and the assets it reads.
   std::vector<std::string> command;
   std::vector<std::string> inputs;
-  std::string table_path;  // <lake>/<layer>/<name>
+  std::string table;       // "table:" header: the table's folder inside the lake, if not <layer>/<name>
+  std::string table_path;  // <lake>/<layer>/<name> or <lake>/<table>
   // Filled by resolve_dependencies (asset_graph.h).
   std::vector<std::string> upstream;       // asset names
   std::vector<std::string> source_tables;  // "source.table"

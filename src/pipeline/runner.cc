@@ -1,6 +1,8 @@
 // The run scheduler. See runner.h.
 #include "pipeline/runner.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -85,9 +87,12 @@ Result<RunReport> run_pipeline(Session& session, const Project& project, const R
   MaterializeOptions mopts;
   mopts.app_version = run_number_value;
   mopts.full_refresh = options.full_refresh;
-  // Each DuckDB gets its share of the cores, so parallel assets do not oversubscribe them.
-  mopts.duckdb_threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) /
-                                         std::min<int>(threads, std::max<size_t>(1, todo.size())));
+  // Each DuckDB gets its share of the cores and of memory, so parallel assets do not
+  // oversubscribe them.
+  int parallel = std::max(1, std::min<int>(threads, static_cast<int>(todo.size())));
+  mopts.duckdb_threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / parallel);
+  int64_t ram_mb = static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE) / (1 << 20);
+  if (ram_mb > 0) mopts.duckdb_memory_mb = std::max<int64_t>(256, ram_mb * 8 / 10 / parallel);
 
   std::set<std::string> waiting = todo, succeeded;
   size_t running = 0, done = 0, total = todo.size();

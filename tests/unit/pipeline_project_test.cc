@@ -23,6 +23,12 @@ Result<Asset> parse(const std::string& text, const std::string& file = "assets/s
   return parse_asset(file, text, "silver", config());
 }
 
+void expect_error(const std::string& text, const std::string& expected) {
+  auto a = parse(text);
+  ASSERT_FALSE(a.ok()) << "parsed: " << text;
+  EXPECT_NE(a.error().message().find(expected), std::string::npos) << a.error().message();
+}
+
 TEST(PipelineAssetHeader, ReadsEverySetting) {
   auto a = parse(
       "-- Orders, cleaned.\n"
@@ -61,6 +67,10 @@ TEST(PipelineAssetHeader, DefaultsAreOverwriteInTheFolderLayer) {
   EXPECT_EQ(a->mode, AssetMode::Overwrite);
   EXPECT_EQ(a->layer, "silver");
   EXPECT_EQ(a->table_path, "/p/lake/silver/orders");
+  auto elsewhere = parse("-- table: marts/orders_v2\nSELECT 1 AS x\n");
+  ASSERT_TRUE(elsewhere.ok()) << elsewhere.error().message();
+  EXPECT_EQ(elsewhere->table_path, "/p/lake/marts/orders_v2");
+  expect_error("-- table: ../outside\nSELECT 1", ":1: table must be a folder inside the lake");
 }
 
 TEST(PipelineAssetHeader, IngestAssetNeedsNoBody) {
@@ -75,12 +85,6 @@ TEST(PipelineAssetHeader, IngestAssetNeedsNoBody) {
   ASSERT_TRUE(appends.ok()) << appends.error().message();
   EXPECT_EQ(appends->mode, AssetMode::Append);
   EXPECT_FALSE(appends->schema_mode.has_value());
-}
-
-void expect_error(const std::string& text, const std::string& expected) {
-  auto a = parse(text);
-  ASSERT_FALSE(a.ok()) << "parsed: " << text;
-  EXPECT_NE(a.error().message().find(expected), std::string::npos) << a.error().message();
 }
 
 TEST(PipelineAssetHeader, ErrorsNameFileAndLine) {
