@@ -26,6 +26,7 @@ struct PipelineArgs {
   std::optional<std::string> resume, run_id;
   int threads = 0;
   int64_t limit = 20;
+  std::string partition, from, to;
   Format format = Format::Table;
 };
 
@@ -86,16 +87,20 @@ void show_progress(const pipeline::AssetRun& run, size_t done, size_t total) {
   }
 }
 
-Status run_run(Session& session, const PipelineArgs& args) {
-  SILT_ASSIGN_OR_RETURN(auto project, pipeline::load_project(args.project));
+pipeline::RunOptions run_options(const PipelineArgs& args) {
   pipeline::RunOptions options;
   options.select = args.select;
   options.full_refresh = args.full_refresh;
   options.resume = args.resume;
   options.run_id = args.run_id;
   options.threads = args.threads;
+  options.partition = args.partition;
   options.on_progress = show_progress;
-  SILT_ASSIGN_OR_RETURN(auto report, pipeline::run_pipeline(session, project, options));
+  return options;
+}
+
+// Prints a run's report; returns its failed and skipped assets as an error.
+Status print_report(const pipeline::RunReport& report) {
   std::cout << "run " << report.run_id << "\n";
   TextTable t;
   t.header = {"asset", "status", "rows", "version", "seconds"};
@@ -117,6 +122,25 @@ Status run_run(Session& session, const PipelineArgs& args) {
   return ok_status();
 }
 
+Status run_run(Session& session, const PipelineArgs& args) {
+  SILT_ASSIGN_OR_RETURN(auto project, pipeline::load_project(args.project));
+  SILT_ASSIGN_OR_RETURN(auto report, pipeline::run_pipeline(session, project, run_options(args)));
+  return print_report(report);
+}
+
+Status run_backfill(Session& session, const PipelineArgs& args) {
+  SILT_ASSIGN_OR_RETURN(auto project, pipeline::load_project(args.project));
+  SILT_ASSIGN_OR_RETURN(auto reports,
+                        pipeline::backfill(session, project, run_options(args), args.from, args.to));
+  Status first_failure;
+  for (const auto& report : reports) {
+    std::cout << "partition " << report.partition << ": ";
+    Status st = print_report(report);
+    if (first_failure.ok() && !st.ok()) first_failure = st;
+  }
+  return first_failure;
+}
+
 std::string run_json(const pipeline::AssetRun& r) {
   return "{\"run_id\":" + json_quote(r.run_id) + ",\"asset\":" + json_quote(r.asset) +
          ",\"started_at\":" + json_quote(format_timestamp_ms(r.started_ms)) +
@@ -124,7 +148,8 @@ std::string run_json(const pipeline::AssetRun& r) {
          ",\"status\":" + json_quote(r.status) + ",\"rows\":" + std::to_string(r.rows) +
          ",\"version\":" + std::to_string(r.version) + ",\"input_versions\":" + r.input_versions +
          ",\"checks\":" + r.checks + ",\"error\":" + (r.error.empty() ? "null" : json_quote(r.error)) +
-         ",\"attempts\":" + std::to_string(r.attempts) + "}";
+         ",\"attempts\":" + std::to_string(r.attempts) +
+         ",\"partition\":" + (r.partition.empty() ? "null" : json_quote(r.partition)) + "}";
 }
 
 Status run_runs(Session& session, const PipelineArgs& args) {
@@ -215,7 +240,17 @@ void register_pipeline_command(CLI::App& app, CommandTable& commands) {
   run->add_option("--run-id", args->run_id, "run under this id (YYYYMMDD-HHMMSS-mmm); commits nothing twice")
       ->excludes(resume);
   run->add_option("--threads", args->threads, "assets at once (default: silt.toml, else the cores)");
+  run->add_option("--partition", args->partition, "the day (YYYY-MM-DD) partitioned assets build");
   commands.add(run, [args](Session& s) { return run_run(s, *args); });
+
+  auto* backfill =
+      pipeline->add_subcommand("backfill", "run once per day over a range of days (partitioned assets)");
+  add_project(backfill);
+  add_select(backfill);
+  backfill->add_option("--from", args->from, "first day, YYYY-MM-DD")->required();
+  backfill->add_option("--to", args->to, "last day, YYYY-MM-DD")->required();
+  backfill->add_option("--threads", args->threads, "assets at once (default: silt.toml, else the cores)");
+  commands.add(backfill, [args](Session& s) { return run_backfill(s, *args); });
 
   auto* runs = pipeline->add_subcommand("runs", "list recorded asset materializations, newest first");
   add_project(runs);

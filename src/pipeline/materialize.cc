@@ -189,13 +189,19 @@ Status stage_and_check(Session& session, const Asset& asset, const std::string& 
 
 ops::WriteOptions write_options(const Asset& asset, const MaterializeOptions& options) {
   ops::WriteOptions w;
-  w.app_id = "silt-pipeline/" + asset.name;
+  // A partitioned asset commits once per run and day.
+  w.app_id = "silt-pipeline/" + asset.name + (asset.partitioned.empty() ? "" : "/" + options.partition);
   w.app_version = options.app_version;
   w.partition_by = asset.partition_by;
   bool overwrite = asset.mode == AssetMode::Overwrite || options.full_refresh;
   w.mode =
       overwrite || asset.mode == AssetMode::ReplaceWhere ? ops::WriteMode::Overwrite : ops::WriteMode::Append;
   if (asset.mode == AssetMode::ReplaceWhere && !options.full_refresh) w.replace_where = asset.where;
+  if (!asset.partitioned.empty()) {
+    w.mode = ops::WriteMode::Overwrite;
+    w.replace_where = quote_ident(asset.partitioned) + " = DATE " + quote_literal(options.partition);
+    overwrite = false;
+  }
   // A full rebuild may change the columns unless the asset asks for strictness.
   w.schema_mode =
       asset.schema_mode.value_or(overwrite ? ops::SchemaMode::Overwrite : ops::SchemaMode::Strict);
@@ -252,6 +258,12 @@ Status materialize_in(Session& session, const Project& project, const Asset& ass
   if (options.duckdb_memory_mb > 0)
     SILT_TRY(session.connection().execute("SET memory_limit = '" + std::to_string(options.duckdb_memory_mb) +
                                           "MB'"));
+  if (!asset.partitioned.empty() && options.partition.empty())
+    return Error(ErrorKind::InvalidArgument,
+                 "is partitioned by " + asset.partitioned + ": run it with --partition DAY or backfill it");
+  if (!options.partition.empty())
+    SILT_TRY(session.connection().execute("SET VARIABLE partition = CAST(" +
+                                          quote_literal(options.partition) + " AS DATE)"));
   if (!asset.pii.empty()) {
     SILT_ASSIGN_OR_RETURN(std::string key, pii::key_from_env(project.config.pii_key_env));
     SILT_TRY(pii::register_functions(session.connection(), key));

@@ -15,6 +15,7 @@ namespace silt::pipeline {
 struct MaterializeOptions {
   int64_t app_version = 0;    // the run's number: a commit is made at most once per run
   bool full_refresh = false;  // ignore watermarks and overwrite
+  std::string partition;      // the day (YYYY-MM-DD) partitioned assets build; getvariable('partition')
   int duckdb_threads = 1;
   int64_t duckdb_memory_mb = 0;  // 0: DuckDB's default (80% of RAM, too much for several at once)
 };

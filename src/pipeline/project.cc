@@ -166,6 +166,7 @@ Status finish_asset(Asset& asset, const ProjectConfig& config) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
       return header_error(asset.file, 1,
                           "asset names are letters, digits and _ (used as table names in SQL)");
+  if (!asset.partitioned.empty() && asset.partition_by.empty()) asset.partition_by = {asset.partitioned};
   std::transform(asset.name.begin(), asset.name.end(), asset.name.begin(), ::tolower);
   asset.table_path = config.lake + "/" + (asset.table.empty() ? asset.layer + "/" + asset.name : asset.table);
   return ok_status();
@@ -236,6 +237,8 @@ Status apply_header(Asset& asset, const std::string& key, const std::string& val
     }
     if (n < 0) return Error(ErrorKind::InvalidArgument, "retries must be a non-negative integer");
     asset.retries = n;
+  } else if (key == "partitioned") {
+    asset.partitioned = value;
   } else if (key == "table") {
     if (value.empty() || value.find("..") != std::string::npos)
       return Error(ErrorKind::InvalidArgument, "table must be a folder inside the lake");
@@ -245,7 +248,7 @@ Status apply_header(Asset& asset, const std::string& key, const std::string& val
         ErrorKind::InvalidArgument,
         "unknown header key '" + key +
             "' (expected layer, mode, keys, where, partition_by, schema, pii, check, source, watermark, "
-            "retries, table)");
+            "retries, partitioned, table)");
   }
   return ok_status();
 }
@@ -262,6 +265,9 @@ Status validate_asset(const Asset& asset) {
     return Error(ErrorKind::InvalidArgument, "watermark: needs mode append or merge");
   if (asset.source.empty() && asset.sql.empty() && asset.command.empty())
     return Error(ErrorKind::InvalidArgument, "no SELECT in the file");
+  if (!asset.partitioned.empty() && (asset.mode != AssetMode::Overwrite || !asset.source.empty()))
+    return Error(ErrorKind::InvalidArgument,
+                 "partitioned: replaces one day per run; it takes no mode: or source:");
   if (!asset.source.empty() && std::count(asset.source.begin(), asset.source.end(), '.') != 1)
     return Error(ErrorKind::InvalidArgument, "source: must be source_name.table");
   if (asset.layer.empty())

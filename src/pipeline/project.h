@@ -66,6 +66,9 @@ struct Asset {
   // and the assets it reads.
   std::vector<std::string> command;
   std::vector<std::string> inputs;
+  // "partitioned:" header: a DATE column the asset is built by, one day per run (replacing that
+  // day's rows); its SQL reads the day as getvariable('partition').
+  std::string partitioned;
   std::string table;       // "table:" header: the table's folder inside the lake, if not <layer>/<name>
   std::string table_path;  // <lake>/<layer>/<name> or <lake>/<table>
   // Filled by resolve_dependencies (asset_graph.h).

@@ -14,7 +14,7 @@ namespace {
 
 const char* const kColumns =
     "run_id, asset, started_at, ended_at, status, rows_written, version, input_versions, checks, error, "
-    "attempts";
+    "attempts, partition";
 
 std::string row_sql(const AssetRun& r) {
   return "(" + quote_literal(r.run_id) + ", " + quote_literal(r.asset) + ", epoch_ms(" +
@@ -22,7 +22,7 @@ std::string row_sql(const AssetRun& r) {
          quote_literal(r.status) + ", " + std::to_string(r.rows) + "::BIGINT, " + std::to_string(r.version) +
          "::BIGINT, " + quote_literal(r.input_versions) + ", " + quote_literal(r.checks) + ", " +
          (r.error.empty() ? "NULL::VARCHAR" : quote_literal(r.error)) + ", " + std::to_string(r.attempts) +
-         "::INTEGER)";
+         "::INTEGER, " + (r.partition.empty() ? "NULL::VARCHAR" : quote_literal(r.partition)) + ")";
 }
 
 int64_t to_i64(const std::optional<std::string>& s) {
@@ -38,7 +38,7 @@ Result<std::vector<AssetRun>> query_runs(Session& session, const std::string& la
   SILT_ASSIGN_OR_RETURN(std::string sql,
                         session.expand_sql("SELECT run_id, asset, epoch_ms(started_at), epoch_ms(ended_at), "
                                            "status, rows_written, version, input_versions, checks, error, "
-                                           "attempts FROM delta_scan(" +
+                                           "attempts, partition FROM delta_scan(" +
                                            quote_literal(path) + ") " + tail));
   SILT_ASSIGN_OR_RETURN(auto rows, session.connection().query_text(sql));
   std::vector<AssetRun> out;
@@ -55,6 +55,7 @@ Result<std::vector<AssetRun>> query_runs(Session& session, const std::string& la
     r.checks = row[8].value_or("[]");
     r.error = row[9].value_or("");
     r.attempts = static_cast<int>(to_i64(row[10]));
+    r.partition = row[11].value_or("");
     out.push_back(std::move(r));
   }
   return out;

@@ -24,6 +24,7 @@ struct AssetRun {
   std::string checks = "[]";          // JSON array, see checks_json
   std::string error;
   int attempts = 0;
+  std::string partition;  // the day built, for partitioned assets
 };
 
 std::string runs_table_path(const std::string& lake);

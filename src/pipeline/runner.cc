@@ -31,6 +31,7 @@ AssetRun run_asset(const Project& project, const Asset& asset, const Materialize
     run.asset = asset.name;
     run.started_ms = now_ms();
     run.attempts = attempt + 1;
+    if (!asset.partitioned.empty()) run.partition = options.partition;
     auto st = materialize(project, asset, options, run);
     run.ended_ms = now_ms();
     if (st.ok()) {
@@ -44,15 +45,18 @@ AssetRun run_asset(const Project& project, const Asset& asset, const Materialize
   }
 }
 
-// What to run: the selection, narrowed by --resume to what did not succeed in that run.
+// What to run: the selection, narrowed by --resume to what did not succeed in that run (whose
+// partition, if it had one, is built again unless another is given).
 Result<std::set<std::string>> assets_to_run(Session& session, const Project& project,
-                                            const RunOptions& options) {
+                                            const RunOptions& options, std::string& partition) {
   SILT_ASSIGN_OR_RETURN(auto selected, select_assets(project, options.select));
   if (!options.resume) return selected;
   SILT_ASSIGN_OR_RETURN(auto previous, latest_per_asset(session, project.config.lake, *options.resume));
   if (previous.empty())
     return Error(ErrorKind::NotFound, "no run " + *options.resume + " in the run history");
   std::set<std::string> again;
+  for (const auto& r : previous)
+    if (partition.empty() && !r.partition.empty()) partition = r.partition;
   for (const auto& r : previous)
     if (r.status != "success" && selected.contains(r.asset) && project.find(r.asset)) again.insert(r.asset);
   return again;
@@ -82,11 +86,13 @@ Result<RunReport> run_pipeline(Session& session, const Project& project, const R
   RunReport report;
   report.run_id = options.resume ? *options.resume : options.run_id ? *options.run_id : new_run_id();
   SILT_ASSIGN_OR_RETURN(int64_t run_number_value, run_number(report.run_id));
-  SILT_ASSIGN_OR_RETURN(auto todo, assets_to_run(session, project, options));
+  std::string partition = options.partition;
+  SILT_ASSIGN_OR_RETURN(auto todo, assets_to_run(session, project, options, partition));
   int threads = default_threads(project, options);
   MaterializeOptions mopts;
   mopts.app_version = run_number_value;
   mopts.full_refresh = options.full_refresh;
+  mopts.partition = report.partition = partition;
   // Each DuckDB gets its share of the cores and of memory, so parallel assets do not
   // oversubscribe them.
   int parallel = std::max(1, std::min<int>(threads, static_cast<int>(todo.size())));
@@ -161,6 +167,30 @@ Result<RunReport> run_pipeline(Session& session, const Project& project, const R
   }
   for (auto& w : workers) w.join();
   return report;
+}
+
+Result<std::vector<RunReport>> backfill(Session& session, const Project& project, const RunOptions& options,
+                                        const std::string& from, const std::string& to) {
+  constexpr int64_t kDayMs = 86'400'000;
+  SILT_ASSIGN_OR_RETURN(int64_t first, parse_timestamp_ms(from));
+  SILT_ASSIGN_OR_RETURN(int64_t last, parse_timestamp_ms(to));
+  if (first % kDayMs != 0 || last % kDayMs != 0 || last < first)
+    return Error(ErrorKind::InvalidArgument, "backfill needs --from and --to as days, from <= to");
+  std::vector<RunReport> reports;
+  std::string previous_id;
+  for (int64_t day = first; day <= last; day += kDayMs) {
+    RunOptions one = options;
+    one.partition = format_timestamp_ms(day).substr(0, 10);
+    // Run ids are milliseconds: wait for a new one, so every day commits under its own.
+    do {
+      one.run_id = new_run_id();
+      if (*one.run_id <= previous_id) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    } while (*one.run_id <= previous_id);
+    previous_id = *one.run_id;
+    SILT_ASSIGN_OR_RETURN(auto report, run_pipeline(session, project, one));
+    reports.push_back(std::move(report));
+  }
+  return reports;
 }
 
 }  // namespace silt::pipeline

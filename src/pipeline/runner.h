@@ -21,15 +21,22 @@ struct RunOptions {
   std::optional<std::string> resume;  // re-run only what failed or was skipped in this run
   std::optional<std::string> run_id;  // run under this id (default: a new one)
   int threads = 0;                    // assets at once; 0 = silt.toml's, else the cores
+  std::string partition;              // the day partitioned assets build (resume: the run's)
   // Progress events: an asset starts (run.status empty) or ends. Called on the calling thread.
   std::function<void(const AssetRun& run, size_t done, size_t total)> on_progress;
 };
 
 struct RunReport {
   std::string run_id;
+  std::string partition;         // the day partitioned assets built, if any
   std::vector<AssetRun> assets;  // in completion order
   size_t count(const std::string& status) const;
 };
+
+// Runs the selection once per day from `from` to `to` (YYYY-MM-DD, inclusive), each day as its
+// own run with that partition, in order; days after a failed one still run.
+Result<std::vector<RunReport>> backfill(Session& session, const Project& project, const RunOptions& options,
+                                        const std::string& from, const std::string& to);
 
 // Errors only for what stops the run from starting (bad selection, unknown resume id) or from
 // recording it; asset failures are in the report.

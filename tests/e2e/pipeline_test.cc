@@ -288,6 +288,53 @@ TEST_F(PipelineRun, CommandAssetCommitsWhatTheProgramWrites) {
       << unknown.err;
 }
 
+// A partitioned asset builds one day per run, replacing only that day's rows; backfill runs
+// it for each day of a range, each day its own run and commit.
+TEST_F(PipelineRun, BackfillBuildsOneDayPerRun) {
+  const std::string sales = root() + "/data/sales.csv";
+  write("data/sales.csv",
+        "day,customer_id,amount\n2026-01-01,1,10\n2026-01-01,2,5\n2026-01-01,1,1\n2026-01-02,1,7\n"
+        "2026-01-03,3,1\n2026-01-03,3,2\n2026-01-04,1,100\n");
+  write("assets/bronze/sales.sql", "SELECT * FROM raw.sales\n");
+  write("assets/silver/daily.sql",
+        "-- partitioned: day\n-- check: row_count(min=1)\n"
+        "SELECT day, customer_id, sum(amount) AS amount FROM sales WHERE day = getvariable('partition') "
+        "GROUP BY ALL\n");
+  ASSERT_EQ(pipeline({"run", "--select", "sales"}).code, 0);
+  auto expected = [&] {
+    return rows("SELECT day, customer_id, sum(amount) FROM read_csv(" + quote_literal(sales) +
+                ") WHERE day <= DATE '2026-01-03' GROUP BY ALL ORDER BY ALL");
+  };
+  auto daily = [&] {
+    return rows("SELECT day, customer_id, amount FROM delta_scan(" + quote_literal(table("silver", "daily")) +
+                ") ORDER BY ALL");
+  };
+  Exec bf = pipeline({"backfill", "--select", "daily", "--from", "2026-01-01", "--to", "2026-01-03"});
+  ASSERT_EQ(bf.code, 0) << bf.out << bf.err;
+  EXPECT_EQ(version(table("silver", "daily")), 2);
+  EXPECT_EQ(daily(), expected());
+  EXPECT_EQ(rows("SELECT partition, rows_written, count(*) OVER (PARTITION BY run_id) FROM delta_scan(" +
+                 quote_literal(root() + "/lake/_silt/runs") + ") WHERE asset = 'daily' ORDER BY partition"),
+            (V{"2026-01-01|2|1", "2026-01-02|1|1", "2026-01-03|1|1"}));
+
+  // Rebuilding one day replaces its rows and leaves the others alone.
+  write("data/sales.csv",
+        "day,customer_id,amount\n2026-01-01,1,10\n2026-01-01,2,5\n2026-01-01,1,1\n"
+        "2026-01-02,1,70\n2026-01-02,4,4\n2026-01-03,3,1\n2026-01-03,3,2\n");
+  Exec day2 = pipeline({"run", "--select", "sales+", "--partition", "2026-01-02"});
+  ASSERT_EQ(day2.code, 0) << day2.out << day2.err;
+  EXPECT_EQ(daily(), expected());
+  EXPECT_EQ(version(table("silver", "daily")), 3);
+
+  Exec none = pipeline({"run", "--select", "daily"});
+  EXPECT_EQ(none.code, 1);
+  EXPECT_NE(none.out.find("daily: is partitioned by day: run it with --partition DAY or backfill it"),
+            std::string::npos)
+      << none.out;
+  EXPECT_EQ(pipeline({"backfill", "--select", "daily", "--from", "2026-01-03", "--to", "2026-01-01"}).code,
+            1);
+}
+
 // Upserts by key wait for MERGE (ops/merge.h): until then the asset fails and says why.
 TEST_F(PipelineRun, MergeModeSaysMergeIsNotAvailableYet) {
   write("assets/bronze/orders.sql",
