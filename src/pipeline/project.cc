@@ -33,9 +33,14 @@ Result<int64_t> int_value(const toml::node& node, const std::string& key) {
   return config_error(node, key + " must be an integer");
 }
 
-Result<SourceDef> parse_source(const std::string& name, const toml::node& node, const std::string& dir) {
+Result<const toml::table*> table_at(const toml::node& node, const std::string& what) {
   const auto* table = node.as_table();
-  if (!table) return config_error(node, "sources." + name + " must be a table");
+  if (!table) return config_error(node, what + " must be a table");
+  return table;
+}
+
+Result<SourceDef> parse_source(const std::string& name, const toml::node& node, const std::string& dir) {
+  SILT_ASSIGN_OR_RETURN(const toml::table* table, table_at(node, "sources." + name));
   SourceDef src;
   src.name = name;
   for (auto&& [key, value] : *table) {
@@ -74,8 +79,7 @@ Result<SourceDef> parse_source(const std::string& name, const toml::node& node, 
 }
 
 Result<Schedule> parse_schedule(const std::string& name, const toml::node& node) {
-  const auto* table = node.as_table();
-  if (!table) return config_error(node, "schedules." + name + " must be a table");
+  SILT_ASSIGN_OR_RETURN(const toml::table* table, table_at(node, "schedules." + name));
   Schedule s;
   s.name = name;
   for (auto&& [key, value] : *table) {
