@@ -284,9 +284,7 @@ Status materialize(const Project& project, const Asset& asset, const Materialize
                    AssetRun& run) {
   auto session = Session::open();
   if (!session.ok()) return session.error();
-  auto st = materialize_in(**session, project, asset, options, run);
-  if (!st.ok()) return st.error().with_context(asset.name);
-  return ok_status();
+  return materialize_in(**session, project, asset, options, run);
 }
 
 }  // namespace silt::pipeline

@@ -21,8 +21,8 @@ struct MaterializeOptions {
 };
 
 // Fills run.rows, version, input_versions and checks (also when a blocking check fails).
-// Errors name the asset; for assets with PII policies, DuckDB's details (which can quote
-// values) are withheld.
+// Errors are recorded with the asset's name, so they do not repeat it; for assets with PII policies, DuckDB's
+// details (which can quote values) are withheld.
 Status materialize(const Project& project, const Asset& asset, const MaterializeOptions& options,
                    AssetRun& run);
 
