@@ -288,6 +288,40 @@ TEST_F(PipelineRun, CommandAssetCommitsWhatTheProgramWrites) {
       << unknown.err;
 }
 
+// A command writing the customers input to its output, after `pre` (shell) ran.
+std::string copy_command(const std::string& pre) {
+  return "command = [\"sh\", \"-c\", \"" + pre +
+         " cp \\\"$SILT_INPUT_CUSTOMERS\\\" \\\"$SILT_OUTPUT_DIR/out.parquet\\\"\"]\ninputs = "
+         "[\"customers\"]\n";
+}
+
+// Flaky sources: a failed attempt is retried (retries = 2 in silt.toml) and its success counts.
+TEST_F(PipelineRun, RetriesUntilAnAttemptSucceeds) {
+  write("assets/silver/flaky.toml", copy_command("if [ ! -f tried ]; then touch tried; exit 1; fi;"));
+  Exec run = pipeline({"run", "--select", "+flaky"});
+  ASSERT_EQ(run.code, 0) << run.out << run.err;
+  EXPECT_EQ(history(run_id(run), "flaky"), (V{R"(success|4|0|{"customers":0}||2)"}));
+}
+
+// Independent assets run at the same time (up to --threads): their run intervals overlap.
+TEST_F(PipelineRun, SiblingsRunInParallelUpToTheThreadLimit) {
+  write("assets/silver/slow_a.toml", copy_command("sleep 0.4;"));
+  write("assets/silver/slow_b.toml", copy_command("sleep 0.4;"));
+  ASSERT_EQ(pipeline({"run", "--select", "customers"}).code, 0);
+  auto overlap = [&](const std::string& run) {
+    return rows("SELECT count(*) FROM delta_scan(" + quote_literal(root() + "/lake/_silt/runs") +
+                ") a JOIN delta_scan(" + quote_literal(root() + "/lake/_silt/runs") +
+                ") b ON a.run_id = b.run_id AND a.asset = 'slow_a' AND b.asset = 'slow_b' WHERE a.run_id = " +
+                quote_literal(run) + " AND a.started_at < b.ended_at AND b.started_at < a.ended_at");
+  };
+  Exec two = pipeline({"run", "--select", "slow_a,slow_b", "--threads", "2"});
+  ASSERT_EQ(two.code, 0) << two.out << two.err;
+  EXPECT_EQ(overlap(run_id(two)), (V{"1"}));
+  Exec one = pipeline({"run", "--select", "slow_a,slow_b", "--threads", "1"});
+  ASSERT_EQ(one.code, 0) << one.out << one.err;
+  EXPECT_EQ(overlap(run_id(one)), (V{"0"}));
+}
+
 // A partitioned asset builds one day per run, replacing only that day's rows; backfill runs
 // it for each day of a range, each day its own run and commit.
 TEST_F(PipelineRun, BackfillBuildsOneDayPerRun) {
