@@ -39,6 +39,8 @@ class CommandTable {
 
 // `silt changes PATH --from-version A [--to-version B] | --from-timestamp T [--to-timestamp T2]`.
 void register_changes_command(CLI::App& app, CommandTable& commands);
+// `silt pipeline ...` (pipeline_command.cc).
+void register_pipeline_command(CLI::App& app, CommandTable& commands);
 
 // "a, b,c" -> {"a", "b", "c"}: items trimmed, empty ones dropped.
 std::vector<std::string> split_list(const std::string& text);

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   silt::cli::CommandTable commands;
   silt::cli::register_changes_command(app, commands);
+  silt::cli::register_pipeline_command(app, commands);
 
   silt::cli::QueryArgs query;
   auto* q = app.add_subcommand(

@@ -166,6 +166,105 @@ Result<std::string> rewrite_table_functions(std::string_view sql, const std::vec
   return out;
 }
 
+namespace {
+
+std::string lower_copy(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), ::tolower);
+  return out;
+}
+
+bool is_clause_end(const std::string& word) {
+  static const char* const kWords[] = {
+      "where",     "group",   "order",      "having", "limit",   "on",   "using",   "union",  "except",
+      "intersect", "qualify", "window",     "select", "natural", "left", "right",   "inner",  "full",
+      "cross",     "join",    "positional", "asof",   "anti",    "semi", "lateral", "offset", "returning"};
+  for (const char* w : kWords)
+    if (word == w) return true;
+  return false;
+}
+
+}  // namespace
+
+TableReferences find_table_references(std::string_view sql) {
+  TableReferences refs;
+  // Per open parenthesis: whether it belongs to a call with FROM syntax (not a clause there)
+  // and whether its FROM list is still open (a comma then starts another table).
+  struct Level {
+    bool call = false;
+    bool in_from_list = false;
+  };
+  std::vector<Level> levels(1);
+  bool expect_table = false;
+  std::string prev_word;
+  for (size_t i = 0; i < sql.size();) {
+    size_t j = skip_non_code(sql, i);
+    if (j != i) {
+      i = j;
+      continue;
+    }
+    char c = sql[i];
+    if (c == '(') {
+      // Only these functions take FROM inside their parentheses.
+      bool call =
+          prev_word == "extract" || prev_word == "substring" || prev_word == "trim" || prev_word == "overlay";
+      levels.push_back({call, false});
+      expect_table = false;
+      prev_word.clear();
+      i++;
+      continue;
+    }
+    if (c == ')') {
+      if (levels.size() > 1) levels.pop_back();
+      prev_word.clear();
+      i++;
+      continue;
+    }
+    if (c == ',' && levels.back().in_from_list) expect_table = true;
+    if (!ident_start(c) || (i > 0 && (ident_char(sql[i - 1]) || sql[i - 1] == '.'))) {
+      if (!std::isspace(static_cast<unsigned char>(c))) prev_word.clear();
+      i++;
+      continue;
+    }
+    // A dotted chain of unquoted identifiers.
+    TableReference ref;
+    ref.begin = i;
+    size_t end = i;
+    while (true) {
+      size_t start = end;
+      while (end < sql.size() && ident_char(sql[end])) end++;
+      ref.parts.push_back(lower_copy(sql.substr(start, end - start)));
+      if (end + 1 < sql.size() && sql[end] == '.' && ident_start(sql[end + 1])) {
+        end++;
+        continue;
+      }
+      break;
+    }
+    ref.end = end;
+    size_t next = end;
+    while (next < sql.size() && std::isspace(static_cast<unsigned char>(sql[next]))) next++;
+    bool followed_by_paren = next < sql.size() && sql[next] == '(';
+    const std::string& word = ref.parts.front();
+    if (ref.parts.size() == 1 && word == "as" && followed_by_paren && !prev_word.empty() &&
+        prev_word != "as") {
+      refs.ctes.push_back(prev_word);
+    }
+    if (ref.parts.size() == 1 && (word == "from" || word == "join")) {
+      bool clause = !levels.back().call && prev_word != "distinct";
+      expect_table = clause;
+      if (clause && word == "from") levels.back().in_from_list = true;
+    } else if (expect_table) {
+      if (!followed_by_paren && !(ref.parts.size() == 1 && word == "lateral")) refs.tables.push_back(ref);
+      expect_table = false;
+    } else if (ref.parts.size() == 1 && is_clause_end(word)) {
+      levels.back().in_from_list = false;
+    }
+    prev_word = ref.parts.size() == 1 ? word : std::string();
+    i = end;
+  }
+  return refs;
+}
+
 std::vector<std::string> split_statements(std::string_view sql) {
   std::vector<std::string> out;
   size_t start = 0;

@@ -1,0 +1,46 @@
+// Data checks declared in an asset header ("not_null(id); unique(a, b); row_count(min=1)"):
+// parsed into SQL over the staged rows (the temp table `self`) and evaluated before a commit.
+// Pure parsing; evaluation runs on the caller's connection (one thread).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "duckdb/engine.h"
+#include "util/result.h"
+
+namespace silt::pipeline {
+
+// One check. `count_sql` returns one BIGINT; the check passes when it lies in [min, max].
+struct Check {
+  std::string text;       // as written, for reports
+  bool blocking = true;   // "warn " prefix: reported, never fails the asset
+  std::string count_sql;  // over the table `self`
+  int64_t min = 0, max = 0;
+};
+
+struct CheckResult {
+  std::string check;
+  bool passed = false;
+  bool blocking = true;
+  int64_t value = 0;  // failing rows, or the row count for row_count
+};
+
+// Parses one check: not_null(col), unique(col[, col...]), accepted_values(col, 'a', ...),
+// row_count(min=N, max=N), freshness(col, N unit), sql(SELECT failing rows FROM self ...),
+// each optionally prefixed by "warn ". InvalidArgument naming the check otherwise.
+Result<Check> parse_check(std::string_view text);
+
+// Parses a ';'-separated list of checks.
+Result<std::vector<Check>> parse_checks(std::string_view text);
+
+// Evaluates each check on the table `self` of `conn`. An error running a check's SQL is an
+// error (the asset fails), not a failed check.
+Result<std::vector<CheckResult>> run_checks(db::Connection& conn, const std::vector<Check>& checks);
+
+// JSON array of results: [{"check":..., "passed":..., "blocking":..., "value":...}].
+std::string checks_json(const std::vector<CheckResult>& results);
+
+}  // namespace silt::pipeline

@@ -1,0 +1,290 @@
+// One asset, one commit. See materialize.h.
+#include "pipeline/materialize.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "ops/write.h"
+#include "pipeline/command_asset.h"
+#include "pipeline/merge_write.h"
+#include "sources/source.h"
+#include "util/json_text.h"
+#include "util/sql_text.h"
+
+namespace silt::pipeline {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kCheckFailed = "blocking check failed: ";
+
+// The SELECT reading one table of a source; for databases the rows are first copied into a
+// temp table of the asset's Session. `watermark`/`after` keep only newer rows.
+Result<std::string> source_select(Session& session, const SourceDef& source, const std::string& table,
+                                  const std::string& watermark, const std::optional<std::string>& after,
+                                  int& temp_counter) {
+  if (source.kind == "files") {
+    std::string dir = source.settings.at("path"), format = source.settings.at("format");
+    std::string base = dir + "/" + table;
+    std::string glob = fs::is_directory(base) ? base + "/*." + format : base + "." + format;
+    if (!fs::is_directory(base) && !fs::exists(glob))
+      return Error(ErrorKind::NotFound,
+                   "source " + source.name + " has no table " + table + " (no " + glob + ")");
+    SILT_ASSIGN_OR_RETURN(std::string sql, ops::file_source_sql(glob));
+    if (!watermark.empty() && after)
+      sql += " WHERE " + quote_ident(watermark) + " > " + quote_literal(*after);
+    return sql;
+  }
+  sources::SourceConfig config{source.name, source.kind, source.settings};
+  std::string temp = "silt_source_" + std::to_string(temp_counter++);
+  std::string query = sources::table_query(config, table, watermark, after ? *after : std::string());
+  auto copied = sources::copy_query(config, query, session.connection(), temp);
+  if (!copied.ok()) return copied.error();
+  return "SELECT * FROM " + temp;
+}
+
+// Column names and types of a SELECT.
+Result<std::vector<std::pair<std::string, std::string>>> columns_of(Session& session,
+                                                                    const std::string& select) {
+  SILT_ASSIGN_OR_RETURN(std::string sql, session.expand_sql("DESCRIBE " + select));
+  SILT_ASSIGN_OR_RETURN(auto rows, session.connection().query_text(sql));
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& row : rows) out.emplace_back(row[0].value_or(""), row[1].value_or(""));
+  return out;
+}
+
+// Makes `name` (one identifier, or schema.table for a source) readable in the asset's SQL as a
+// view over `select`, with the PII policies that apply to its columns. Records which policies
+// were used.
+Status define_input(Session& session, const Asset& asset, const std::string& name, const std::string& select,
+                    std::set<std::string>& policies_used) {
+  std::string body = select;
+  if (!asset.pii.empty()) {
+    SILT_ASSIGN_OR_RETURN(auto columns, columns_of(session, select));
+    std::vector<pii::ColumnPolicy> applicable;
+    for (const auto& policy : asset.pii)
+      for (const auto& [col, type] : columns)
+        if (col == policy.column) applicable.push_back(policy);
+    if (!applicable.empty()) {
+      SILT_ASSIGN_OR_RETURN(std::string list, pii::anonymized_select_list(applicable, columns));
+      body = "SELECT " + list + " FROM (" + select + ")";
+      for (const auto& p : applicable) policies_used.insert(p.column);
+    }
+  }
+  std::string view = name;
+  if (auto dot = name.find('.'); dot != std::string::npos) {
+    SILT_TRY(session.connection().execute("CREATE SCHEMA IF NOT EXISTS " + quote_ident(name.substr(0, dot))));
+    view = quote_ident(name.substr(0, dot)) + "." + quote_ident(name.substr(dot + 1));
+  } else {
+    view = quote_ident(name);
+  }
+  SILT_ASSIGN_OR_RETURN(auto created, session.run("CREATE VIEW " + view + " AS " + body));
+  (void)created;
+  return ok_status();
+}
+
+// The highest watermark already in the asset's table (at `version`), as DuckDB prints it.
+Result<std::optional<std::string>> current_watermark(Session& session, const Asset& asset, int64_t version) {
+  SILT_ASSIGN_OR_RETURN(
+      std::string sql,
+      session.expand_sql("SELECT max(" + quote_ident(asset.watermark) + ")::VARCHAR FROM delta_scan(" +
+                         quote_literal(asset.table_path) + ", version => " + std::to_string(version) + ")"));
+  SILT_ASSIGN_OR_RETURN(auto value, session.connection().scalar(sql));
+  return value;
+}
+
+// Defines every input of the asset as a view; returns the versions pinned for its upstream assets.
+Result<std::map<std::string, int64_t>> define_inputs(Session& session, const Project& project,
+                                                     const Asset& asset, const MaterializeOptions& options,
+                                                     std::optional<int64_t> own_version, AssetRun& run) {
+  std::map<std::string, int64_t> pinned;
+  std::set<std::string> policies_used;
+  std::string versions = "{";
+  for (const auto& up : asset.upstream) {
+    const Asset& upstream = *project.find(up);
+    SILT_ASSIGN_OR_RETURN(auto v, latest_table_version(session, upstream.table_path));
+    if (!v) return Error(ErrorKind::NotFound, "upstream asset " + up + " has no table yet (run it first)");
+    versions += (versions.size() > 1 ? "," : "") + json_quote(up) + ":" + std::to_string(*v);
+    pinned[up] = *v;
+    std::string select = "SELECT * FROM delta_scan(" + quote_literal(upstream.table_path) + ", version => " +
+                         std::to_string(*v) + ")";
+    SILT_TRY(define_input(session, asset, up, select, policies_used));
+  }
+  run.input_versions = versions + "}";
+  int temp_counter = 0;
+  for (const auto& ref : asset.source_tables) {
+    auto dot = ref.find('.');
+    const SourceDef& source = project.config.sources.at(ref.substr(0, dot));
+    std::optional<std::string> after;
+    bool ingest = ref == asset.source && !asset.watermark.empty();
+    if (ingest && own_version && !options.full_refresh) {
+      SILT_ASSIGN_OR_RETURN(after, current_watermark(session, asset, *own_version));
+    }
+    SILT_ASSIGN_OR_RETURN(std::string select,
+                          source_select(session, source, ref.substr(dot + 1), ingest ? asset.watermark : "",
+                                        after, temp_counter));
+    if (ref == asset.source) SILT_TRY(define_input(session, asset, "source", select, policies_used));
+    SILT_TRY(define_input(session, asset, ref, select, policies_used));
+  }
+  for (const auto& policy : asset.pii)
+    if (!policies_used.contains(policy.column))
+      return Error(ErrorKind::InvalidArgument, "pii: column " + policy.column + " is in none of the inputs");
+  return pinned;
+}
+
+// A folder for one command asset's files, removed with everything in it.
+class WorkDir {
+ public:
+  static Result<WorkDir> make(const std::string& asset) {
+    std::string tmpl = (fs::temp_directory_path() / ("silt-" + asset + "-XXXXXX")).string();
+    if (!mkdtemp(tmpl.data())) return Error(ErrorKind::Io, "cannot create a temp folder for " + asset);
+    return WorkDir(tmpl);
+  }
+  WorkDir(WorkDir&& other) noexcept : path_(std::exchange(other.path_, "")) {}
+  WorkDir(const WorkDir&) = delete;
+  ~WorkDir() {
+    std::error_code ec;
+    if (!path_.empty()) fs::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit WorkDir(std::string path) : path_(std::move(path)) {}
+  std::string path_;
+};
+
+// Exports the pinned inputs to parquet, runs the command and returns the SELECT over its output.
+Result<std::string> command_select(Session& session, const Project& project, const Asset& asset,
+                                   const std::map<std::string, int64_t>& pinned, const WorkDir& work) {
+  std::vector<CommandInput> inputs;
+  fs::create_directories(work.path() + "/inputs");
+  for (const auto& [name, version] : pinned) {
+    CommandInput in{name, project.find(name)->table_path, version,
+                    work.path() + "/inputs/" + name + ".parquet"};
+    SILT_TRY(session.connection().execute("COPY (SELECT * FROM " + quote_ident(name) + ") TO " +
+                                          quote_literal(in.parquet) + " (FORMAT parquet)"));
+    inputs.push_back(std::move(in));
+  }
+  SILT_ASSIGN_OR_RETURN(std::string glob,
+                        run_command(project.config.dir, asset.command, inputs, work.path()));
+  return "SELECT * FROM read_parquet(" + quote_literal(glob) + ")";
+}
+
+Status stage_and_check(Session& session, const Asset& asset, const std::string& select, AssetRun& run) {
+  SILT_ASSIGN_OR_RETURN(auto staged, session.run("CREATE TEMP TABLE self AS " + select));
+  (void)staged;
+  SILT_ASSIGN_OR_RETURN(auto count, session.connection().scalar("SELECT count(*) FROM self"));
+  run.rows = count ? std::stoll(*count) : 0;
+  SILT_ASSIGN_OR_RETURN(auto results, run_checks(session.connection(), asset.checks));
+  run.checks = checks_json(results);
+  for (const auto& r : results)
+    if (r.blocking && !r.passed)
+      return Error(ErrorKind::InvalidArgument,
+                   kCheckFailed + r.check + " (value " + std::to_string(r.value) + ")");
+  return ok_status();
+}
+
+ops::WriteOptions write_options(const Asset& asset, const MaterializeOptions& options) {
+  ops::WriteOptions w;
+  // A partitioned asset commits once per run and day.
+  w.app_id = "silt-pipeline/" + asset.name + (asset.partitioned.empty() ? "" : "/" + options.partition);
+  w.app_version = options.app_version;
+  w.partition_by = asset.partition_by;
+  bool overwrite = asset.mode == AssetMode::Overwrite || options.full_refresh;
+  w.mode =
+      overwrite || asset.mode == AssetMode::ReplaceWhere ? ops::WriteMode::Overwrite : ops::WriteMode::Append;
+  if (asset.mode == AssetMode::ReplaceWhere && !options.full_refresh) w.replace_where = asset.where;
+  if (!asset.partitioned.empty()) {
+    w.mode = ops::WriteMode::Overwrite;
+    w.replace_where = quote_ident(asset.partitioned) + " = DATE " + quote_literal(options.partition);
+    overwrite = false;
+  }
+  // A full rebuild may change the columns unless the asset asks for strictness.
+  w.schema_mode =
+      asset.schema_mode.value_or(overwrite ? ops::SchemaMode::Overwrite : ops::SchemaMode::Strict);
+  return w;
+}
+
+Status write(Session& session, const Asset& asset, const MaterializeOptions& options,
+             std::optional<int64_t> own_version, AssetRun& run) {
+  ops::WriteOptions w = write_options(asset, options);
+  // PII columns the SELECT keeps never get min/max stats (which would copy values into the log).
+  SILT_ASSIGN_OR_RETURN(auto columns, columns_of(session, "SELECT * FROM self"));
+  for (const auto& p : asset.pii)
+    for (const auto& [col, type] : columns)
+      if (col == p.column) w.no_stats_columns.insert(col);
+  if (run.rows == 0 && own_version && w.mode == ops::WriteMode::Append) {
+    run.version = *own_version;  // nothing new: no empty commit
+    return ok_status();
+  }
+  Result<ops::WriteResult> written =
+      asset.mode == AssetMode::Merge && !options.full_refresh
+          ? merge_rows(session, asset.table_path, "SELECT * FROM self", asset.keys, w)
+          : ops::write_table(session, asset.table_path, "SELECT * FROM self", w);
+  if (!written.ok()) return written.error();
+  run.version = written->version;
+  if (written->skipped) run.rows = 0;  // this run had already committed it
+  return ok_status();
+}
+
+// Defines the inputs and stages the asset's rows in `self`, checked.
+Status stage_inputs(Session& session, const Project& project, const Asset& asset,
+                    const MaterializeOptions& options, std::optional<int64_t> own_version, AssetRun& run) {
+  SILT_ASSIGN_OR_RETURN(auto pinned, define_inputs(session, project, asset, options, own_version, run));
+  if (asset.command.empty())
+    return stage_and_check(session, asset, asset.sql.empty() ? "SELECT * FROM source" : asset.sql, run);
+  SILT_ASSIGN_OR_RETURN(auto work, WorkDir::make(asset.name));
+  SILT_ASSIGN_OR_RETURN(std::string select, command_select(session, project, asset, pinned, work));
+  return stage_and_check(session, asset, select, run);  // before `work` and its files go
+}
+
+// DuckDB errors can quote the values that failed ("Conversion Error: Could not convert string
+// 'Jane' ..."): for assets with PII only their category ("Conversion Error") is kept. silt's
+// own errors name columns and settings, never values, and pass unchanged.
+Error redact(const Asset& asset, const Error& error) {
+  const std::string& m = error.message();
+  size_t category = m.find(" Error: ");
+  if (asset.pii.empty() || category == std::string::npos) return error;
+  return Error(error.kind(), m.substr(0, category) + " Error (details withheld: the asset has PII policies)");
+}
+
+Status materialize_in(Session& session, const Project& project, const Asset& asset,
+                      const MaterializeOptions& options, AssetRun& run) {
+  SILT_TRY(
+      session.connection().execute("SET threads = " + std::to_string(std::max(1, options.duckdb_threads))));
+  if (options.duckdb_memory_mb > 0)
+    SILT_TRY(session.connection().execute("SET memory_limit = '" + std::to_string(options.duckdb_memory_mb) +
+                                          "MB'"));
+  if (!asset.partitioned.empty() && options.partition.empty())
+    return Error(ErrorKind::InvalidArgument,
+                 "is partitioned by " + asset.partitioned + ": run it with --partition DAY or backfill it");
+  if (!options.partition.empty())
+    SILT_TRY(session.connection().execute("SET VARIABLE partition = CAST(" +
+                                          quote_literal(options.partition) + " AS DATE)"));
+  if (!asset.pii.empty()) {
+    SILT_ASSIGN_OR_RETURN(std::string key, pii::key_from_env(project.config.pii_key_env));
+    SILT_TRY(pii::register_functions(session.connection(), key));
+  }
+  SILT_ASSIGN_OR_RETURN(auto own_version, latest_table_version(session, asset.table_path));
+  if (own_version) run.version = *own_version;
+  auto st = stage_inputs(session, project, asset, options, own_version, run);
+  if (st.ok()) st = write(session, asset, options, own_version, run);
+  if (!st.ok()) return redact(asset, st.error());
+  return ok_status();
+}
+
+}  // namespace
+
+bool is_check_failure(const Error& error) { return error.message().find(kCheckFailed) != std::string::npos; }
+
+Status materialize(const Project& project, const Asset& asset, const MaterializeOptions& options,
+                   AssetRun& run) {
+  auto session = Session::open();
+  if (!session.ok()) return session.error();
+  return materialize_in(**session, project, asset, options, run);
+}
+
+}  // namespace silt::pipeline

@@ -1,0 +1,32 @@
+// Materializes one asset as one atomic Delta commit: opens its own Session, reads upstream
+// tables at versions pinned when it starts and sources (files through DuckDB, databases through
+// sources/source.h), applies PII policies to every input first, stages the SELECT's rows in a
+// temp table, runs the checks on them, and only then writes. Any failure leaves the table at
+// its previous version. Safe to call from several threads at once (nothing is shared).
+#pragma once
+
+#include <cstdint>
+
+#include "pipeline/project.h"
+#include "pipeline/run_history.h"
+
+namespace silt::pipeline {
+
+struct MaterializeOptions {
+  int64_t app_version = 0;    // the run's number: a commit is made at most once per run
+  bool full_refresh = false;  // ignore watermarks and overwrite
+  std::string partition;      // the day (YYYY-MM-DD) partitioned assets build; getvariable('partition')
+  int duckdb_threads = 1;
+  int64_t duckdb_memory_mb = 0;  // 0: DuckDB's default (80% of RAM, too much for several at once)
+};
+
+// Fills run.rows, version, input_versions and checks (also when a blocking check fails).
+// Errors are recorded with the asset's name, so they do not repeat it; for assets with PII policies, DuckDB's
+// details (which can quote values) are withheld.
+Status materialize(const Project& project, const Asset& asset, const MaterializeOptions& options,
+                   AssetRun& run);
+
+// True for an error from a failed blocking check (not worth retrying).
+bool is_check_failure(const Error& error);
+
+}  // namespace silt::pipeline
