@@ -37,6 +37,9 @@ class CommandTable {
   std::vector<std::pair<CLI::App*, Runner>> entries_;
 };
 
+// `silt optimize` (cli/optimize_command.cc).
+void register_optimize_command(CLI::App& app, CommandTable& commands);
+
 // "a, b,c" -> {"a", "b", "c"}: items trimmed, empty ones dropped.
 std::vector<std::string> split_list(const std::string& text);
 
