@@ -139,6 +139,7 @@ TEST(Optimize, CompactsSmallAppendsIntoOneFileOnce) {
   EXPECT_NE(log.find(R"("numAddedFiles":"1")"), std::string::npos);
   EXPECT_NE(log.find(R"("zOrderBy":"[]")"), std::string::npos);
   EXPECT_EQ(log.find(R"("dataChange":true)"), std::string::npos);
+  EXPECT_NE(log.find(R"("isolationLevel":"SnapshotIsolation")"), std::string::npos);
 
   auto again = optimize({root});
   ASSERT_EQ(again.code, 0) << again.err;
