@@ -274,12 +274,12 @@ int64_t row_group_rows(const std::vector<const AddFile*>& files, int64_t target)
   return rows >= kDefaultRowGroup ? 0 : std::max(rows, kMinRowGroup);
 }
 
-DataWriteOptions write_options(const Table& t, const Sizes& sizes, const std::vector<const AddFile*>& files) {
+DataWriteOptions write_options(const Table& t, int64_t target, const std::vector<const AddFile*>& files) {
   DataWriteOptions d;
   d.partition_columns = t.snap.metadata().partition_columns;
   d.mapping = t.mapping;
-  d.target_file_size = sizes.target;
-  d.row_group_rows = row_group_rows(files, sizes.target);
+  d.target_file_size = target;
+  d.row_group_rows = row_group_rows(files, target);
   d.num_indexed_cols = indexed_cols(t);
   return d;
 }
@@ -313,6 +313,63 @@ class ScopedSetting {
   bool set_ = false;
 };
 
+// Compaction: the rows as one stream cut at the target. DuckDB rotates files per writer thread,
+// so a parallel COPY of many inputs leaves several files far below the target, which the next
+// run would pack again: the stream is written by one thread.
+Result<std::vector<AddFile>> compact_rows(Session& session, const Table& t, const std::string& scan_sql,
+                                          const std::vector<const AddFile*>& files, const Sizes& sizes) {
+  ScopedSetting one_thread(session.connection(), "threads", "1");
+  SILT_TRY(one_thread.status());
+  return write_data_files(session.connection(), t.root, "SELECT * FROM " + scan_sql + " AS t", t.schema,
+                          write_options(t, sizes.target, files));
+}
+
+constexpr const char* kZOrderTable = "__silt_zorder_rows";
+
+// Z-order: the keyed rows are kept sorted in a temp table (dropped when this goes away), then
+// cut into 2^m cells -- key ranges sharing their top m bits, each a box in the columns' rank
+// space -- with m chosen so that a cell holds between one and two targets' worth of input bytes.
+// Each cell is written on its own, so no file straddles a cell boundary: a file that did would
+// cover a wide range of some column and be read by most queries.
+class ZOrderCells {
+ public:
+  explicit ZOrderCells(db::Connection& conn) : conn_(conn) {}
+  ZOrderCells(const ZOrderCells&) = delete;
+  ZOrderCells& operator=(const ZOrderCells&) = delete;
+  ~ZOrderCells() { ignore_result(conn_.execute(std::string("DROP TABLE IF EXISTS ") + kZOrderTable)); }
+
+  Result<std::vector<AddFile>> write(const Table& t, const std::string& scan_sql,
+                                     const std::vector<const AddFile*>& files,
+                                     const std::vector<std::string>& zorder, const Sizes& sizes) {
+    SILT_ASSIGN_OR_RETURN(std::string keyed, zorder_keyed(scan_sql, zorder));
+    SILT_TRY(conn_.execute(std::string("CREATE OR REPLACE TEMP TABLE ") + kZOrderTable + " AS " + keyed +
+                           " ORDER BY " + kZOrderKey));
+    int64_t bytes = 0;
+    for (const AddFile* f : files) bytes += f->size;
+    int key_bits = zorder_key_bits(zorder.size()), m = 0;
+    while (m < key_bits && (bytes >> (m + 1)) >= sizes.target) m++;
+    int shift = key_bits - m;
+    SILT_ASSIGN_OR_RETURN(auto cells,
+                          conn_.query_text("SELECT DISTINCT " + std::string(kZOrderKey) + " >> " +
+                                           std::to_string(shift) + " FROM " + kZOrderTable + " ORDER BY 1"));
+    std::vector<AddFile> adds;
+    DataWriteOptions options = write_options(t, 2 * sizes.target, files);
+    for (const auto& cell : cells) {
+      int64_t c = std::stoll(cell[0].value_or("0"));
+      std::string lo = std::to_string(c << shift), hi = std::to_string(((c + 1) << shift) - 1);
+      std::string select = std::string("SELECT * EXCLUDE (") + kZOrderKey + ") FROM " + kZOrderTable +
+                           " WHERE " + kZOrderKey + " BETWEEN " + lo + " AND " + hi + " ORDER BY " +
+                           kZOrderKey;
+      SILT_ASSIGN_OR_RETURN(auto written, write_data_files(conn_, t.root, select, t.schema, options));
+      for (AddFile& a : written) adds.push_back(std::move(a));
+    }
+    return adds;
+  }
+
+ private:
+  db::Connection& conn_;
+};
+
 // Writes the live rows of `files` (one partition) as new files with dataChange = false.
 Result<std::vector<AddFile>> rewrite(Session& session, const Table& t,
                                      const std::vector<const AddFile*>& files,
@@ -323,20 +380,13 @@ Result<std::vector<AddFile>> rewrite(Session& session, const Table& t,
   TimeTravel at;
   at.version = t.snap.version();
   SILT_ASSIGN_OR_RETURN(auto plan, session.scan(t.root, at, scan_options));
-  std::string select = "SELECT * FROM " + plan.sql + " AS t";
-  if (!zorder.empty()) {
-    SILT_ASSIGN_OR_RETURN(select, zorder_select(plan.sql, zorder));
-  }
-  // DuckDB rotates files per writer thread, so a parallel COPY of many inputs leaves several
-  // files far below the target, which the next run would pack again. The sorted Z-order stream
-  // is cut evenly in parallel; compaction is written by one thread.
-  std::optional<ScopedSetting> one_thread;
+  std::vector<AddFile> adds;
   if (zorder.empty()) {
-    one_thread.emplace(session.connection(), "threads", "1");
-    SILT_TRY(one_thread->status());
+    SILT_ASSIGN_OR_RETURN(adds, compact_rows(session, t, plan.sql, files, sizes));
+  } else {
+    ZOrderCells cells(session.connection());
+    SILT_ASSIGN_OR_RETURN(adds, cells.write(t, plan.sql, files, zorder, sizes));
   }
-  SILT_ASSIGN_OR_RETURN(auto adds, write_data_files(session.connection(), t.root, select, t.schema,
-                                                    write_options(t, sizes, files)));
   int64_t written = 0;
   for (AddFile& a : adds) {
     a.data_change = false;

@@ -55,7 +55,9 @@ struct OptimizeResult {
 // candidates rewritten, as one stream of rows read through the DV-aware scan, into files cut at
 // target_file_size -- so every new file but a partition's last reaches the target, and running
 // optimize again commits nothing.
-// Z-order: every file of each selected partition is rewritten sorted by zorder_select().
+// Z-order: every file of each selected partition is rewritten, sorted by zorder_keyed()'s key
+// and cut at Z-order cell boundaries (key ranges sharing a prefix, each holding one to two
+// targets of input bytes), so that every file covers a small box of the z-order columns.
 // Commit: operation OPTIMIZE, operationParameters {predicate, zOrderBy} as Spark writes them,
 // operationMetrics as Spark's plus totalConsideredFiles / totalFilesSkipped /
 // numPartitionsOptimized. The commit declares the rewritten files as read and removed, so it

@@ -13,13 +13,17 @@ std::string rank_column(size_t i) { return "__silt_zrank" + std::to_string(i); }
 
 }  // namespace
 
-Result<std::string> zorder_select(const std::string& relation_sql, const std::vector<std::string>& columns) {
+int zorder_key_bits(size_t columns) {
+  return columns == 0 ? 0 : int(std::min<size_t>(20, 63 / columns) * columns);
+}
+
+Result<std::string> zorder_keyed(const std::string& relation_sql, const std::vector<std::string>& columns) {
   size_t n = columns.size();
   if (n == 0 || n > kMaxZOrderColumns) {
     return Error(ErrorKind::InvalidArgument,
                  "z-order needs 1 to " + std::to_string(kMaxZOrderColumns) + " columns");
   }
-  int bits = int(std::min<size_t>(20, 63 / n));
+  int bits = zorder_key_bits(n) / int(n);
   std::string buckets = std::to_string(int64_t(1) << bits);
   std::string ranks, excluded, key;
   for (size_t i = 0; i < n; i++) {
@@ -35,8 +39,8 @@ Result<std::string> zorder_select(const std::string& relation_sql, const std::ve
              ") & 1) << " + std::to_string(shift) + ")";
     }
   }
-  return "SELECT * EXCLUDE (" + excluded + ") FROM (SELECT *" + ranks + " FROM " + relation_sql +
-         " AS __silt_zin) ORDER BY " + key;
+  return "SELECT * EXCLUDE (" + excluded + "), " + key + " AS " + kZOrderKey + " FROM (SELECT *" + ranks +
+         " FROM " + relation_sql + " AS __silt_zin)";
 }
 
 }  // namespace silt::ops

@@ -1,6 +1,6 @@
-// Z-order (Morton) clustering as DuckDB SQL: rows sorted by a key that interleaves the bits of
-// each column's rank, so that rows close in every column land close together and each slice of
-// the sorted output covers a small range of every column. Pure SQL text; thread-safe.
+// Z-order (Morton) clustering as DuckDB SQL: a key that interleaves the bits of each column's
+// rank, so that rows close in every column get close keys, and every range of keys sharing a
+// prefix is a box covering a small range of every column. Pure SQL text; thread-safe.
 #pragma once
 
 #include <string>
@@ -12,13 +12,18 @@ namespace silt::ops {
 
 // Most z-order columns: each gets at least 3 bits of the 63-bit key.
 inline constexpr size_t kMaxZOrderColumns = 20;
+// Name of the key column zorder_keyed() adds.
+inline constexpr const char* kZOrderKey = "__silt_zkey";
+
+// Bits of the key for `columns` z-order columns: k per column, k = min(20, 63 / columns).
+int zorder_key_bits(size_t columns);
 
 // A SELECT of the rows of `relation_sql` (a parenthesized subquery or table name) with the same
-// columns, ordered by their Z-order key over `columns` (quoted identifiers are made here). Each
-// column is mapped to its rank among the rows (NULLs last, ties share a rank) scaled to
-// 2^k buckets, k = min(20, 63 / columns), and the key interleaves the k bits of every column,
-// most significant first. Ranks, unlike min/max scaling, spread skewed data evenly and work for
-// every orderable type. InvalidArgument for no columns or more than kMaxZOrderColumns.
-Result<std::string> zorder_select(const std::string& relation_sql, const std::vector<std::string>& columns);
+// columns plus kZOrderKey, a non-negative BIGINT below 2^zorder_key_bits(). Each column is mapped
+// to its rank among the rows (NULLs last, ties share a rank) scaled to 2^k buckets, and the key
+// interleaves the k bits of every column, most significant first, the first column leading.
+// Ranks, unlike min/max scaling, spread skewed data evenly and work for every orderable type.
+// The rows are not sorted. InvalidArgument for no columns or more than kMaxZOrderColumns.
+Result<std::string> zorder_keyed(const std::string& relation_sql, const std::vector<std::string>& columns);
 
 }  // namespace silt::ops

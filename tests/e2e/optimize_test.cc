@@ -292,16 +292,16 @@ TEST(Optimize, ZOrderMakesRangeQueriesOnEitherColumnSkipMostFiles) {
   auto [x_read, x_total] = files_for_slices(root, "x");
   auto [y_read, y_total] = files_for_slices(root, "y");
   ASSERT_GE(x_total, 5 * 12);
-  // Each new file is a run of the Z-curve: a thin slice of one column crosses about 2 sqrt(F) of
-  // F files, plus the few runs that straddle a coarse quadrant boundary. Fewer than half of them
-  // is a clear margin above that for F around 20.
-  EXPECT_LT(x_read * 2, x_total) << x_read << " of " << x_total;
-  EXPECT_LT(y_read * 2, y_total) << y_read << " of " << y_total;
-  // A small box on both columns reads a handful of files.
+  // Each new file is one Z-order cell, a box of about 1/sqrt(F) of each column's ranks, so a
+  // thin slice of one column crosses about sqrt(F) of F files (4 of 16 here); a third is a
+  // clear bound, while files cut anywhere along the curve would cross about half.
+  EXPECT_LE(x_read * 3, x_total) << x_read << " of " << x_total;
+  EXPECT_LE(y_read * 3, y_total) << y_read << " of " << y_total;
+  // A box small in both columns lies in one or two cells.
   auto [box_read, box_total] =
       files_scanned("SELECT count(*) FROM delta_scan('" + root +
                     "') WHERE x BETWEEN 30000 AND 31000 AND y BETWEEN 60000 AND 61000");
-  EXPECT_LE(box_read * 4, box_total) << box_read << " of " << box_total;
+  EXPECT_LE(box_read, 2) << box_read << " of " << box_total;
   EXPECT_NE(slurp(commit_text(root, 20)).find(R"("zOrderBy":"[\"x\",\"y\"]")"), std::string::npos);
 }
 
@@ -321,7 +321,7 @@ TEST(Optimize, ZOrderOfOnePartitionClustersItAndLeavesTheOthers) {
                                      "') WHERE part = 'a' AND y BETWEEN 5000 AND 6000");
   int a_files = int(after["a"].size());
   ASSERT_GE(a_files, 8);
-  EXPECT_LT(read * 2, a_files) << read << " of " << a_files << " files of partition a";
+  EXPECT_LE(read * 3, a_files) << read << " of " << a_files << " files of partition a";
   EXPECT_EQ(total, int(after["a"].size() + after["b"].size() + after["c"].size()));
 }
 
