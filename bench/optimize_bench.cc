@@ -5,6 +5,8 @@
 // snapshot load (`silt describe`) before and after bin-packing `silt optimize`. Tables are written
 // in-process; every measured command is a `silt` child process, as a user runs it.
 // Usage: optimize_bench SILT_BINARY [runs] [zorder_rows]
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "ops/write.h"
+#include "ops/zorder.h"
 #include "process_timing.h"
 #include "scan/session.h"
 
@@ -71,6 +74,18 @@ void print_scan(const char* what, const Scan& before, const Scan& after) {
               after.time.wall_ms, before.time.wall_ms / after.time.wall_ms);
 }
 
+// Median wall time of a query run in this process.
+double in_process_ms(silt::Session& s, const std::string& sql, int runs) {
+  std::vector<double> ms;
+  for (int i = 0; i < runs; i++) {
+    auto start = std::chrono::steady_clock::now();
+    check(s.connection().scalar(sql), "query");
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  return ms[ms.size() / 2];
+}
+
 int64_t table_bytes(const fs::path& root) {
   int64_t n = 0;
   for (const auto& e : fs::directory_iterator(root))
@@ -109,6 +124,22 @@ int main(int argc, char** argv) {
                                    "') WHERE x BETWEEN 420000 AND 430000 AND y BETWEEN 610000 AND 620000"},
       {"x = point", "SELECT count(*) FROM delta_scan('" + zt + "') WHERE x = 123456"},
   };
+  // What the SQL bit interleaving costs next to the ranks it interleaves (in-process, same data):
+  // if small, a C scalar function for the key could not save much.
+  auto plan = s.scan(zt);
+  check(plan, "scan " + zt);
+  auto keyed = silt::ops::zorder_keyed(plan->sql, {"x", "y"});
+  check(keyed, "z-order key");
+  std::string ranks =
+      "SELECT sum(r0 + r1) FROM (SELECT (rank() OVER (ORDER BY x) - 1) * 1048576 // count(*) OVER () AS r0, "
+      "(rank() OVER (ORDER BY y) - 1) * 1048576 // count(*) OVER () AS r1 FROM " +
+      plan->sql + ")";
+  double ranks_ms = in_process_ms(s, ranks, runs);
+  double key_ms =
+      in_process_ms(s, "SELECT sum(" + std::string(silt::ops::kZOrderKey) + ") FROM (" + *keyed + ")", runs);
+  std::printf("Z-order key over %lld rows: ranks only %.0f ms, ranks + SQL bit interleaving %.0f ms\n",
+              static_cast<long long>(zorder_rows), ranks_ms, key_ms);
+
   std::vector<Scan> before;
   for (const auto& [what, sql] : queries) before.push_back(scan(silt, sql, runs, data));
   Timing zorder = run_process({silt, "optimize", zt, "--zorder-by", "x,y", "--target-size", target});
