@@ -258,6 +258,8 @@ std::optional<int64_t> live_rows(const std::vector<const AddFile*>& files) {
   return n;
 }
 
+constexpr int64_t kMinRowGroup = 2048;  // DuckDB's vector size
+
 // Files are cut between row groups only: row groups of about a quarter of the rows a target-sized
 // file holds (estimated from the input's bytes per row) land each file within 25% above the
 // target, where DuckDB's default groups of 122,880 rows would overshoot small targets by far.
@@ -267,7 +269,7 @@ int64_t row_group_rows(const std::vector<const AddFile*>& files, int64_t target)
     records += num_records(*f).value_or(0);
     bytes += f->size;
   }
-  constexpr int64_t kDefaultRowGroup = 122880, kMinRowGroup = 2048;
+  constexpr int64_t kDefaultRowGroup = 122880;
   if (records == 0 || bytes == 0) return 0;
   double rows_per_file = double(target) * double(records) / double(bytes);
   int64_t rows = int64_t(rows_per_file / 4);
@@ -341,13 +343,19 @@ class ZOrderCells {
   Result<std::vector<AddFile>> write(const Table& t, const std::string& scan_sql,
                                      const std::vector<const AddFile*>& files,
                                      const std::vector<std::string>& zorder, const Sizes& sizes) {
+    SILT_TRY(register_zorder_key_function(conn_));
     SILT_ASSIGN_OR_RETURN(std::string keyed, zorder_keyed(scan_sql, zorder));
     SILT_TRY(conn_.execute(std::string("CREATE OR REPLACE TEMP TABLE ") + kZOrderTable + " AS " + keyed +
                            " ORDER BY " + kZOrderKey));
-    int64_t bytes = 0;
-    for (const AddFile* f : files) bytes += f->size;
+    int64_t bytes = 0, rows = 0;
+    for (const AddFile* f : files) {
+      bytes += f->size;
+      rows += num_records(*f).value_or(0);
+    }
+    // Cells of at least a minimal row group, whatever the target: a tiny target must not turn
+    // into one COPY per row.
     int key_bits = zorder_key_bits(zorder.size()), m = 0;
-    while (m < key_bits && (bytes >> (m + 1)) >= sizes.target) m++;
+    while (m < key_bits && (bytes >> (m + 1)) >= sizes.target && (rows >> (m + 1)) >= kMinRowGroup) m++;
     int shift = key_bits - m;
     SILT_ASSIGN_OR_RETURN(auto cells,
                           conn_.query_text("SELECT DISTINCT " + std::string(kZOrderKey) + " >> " +

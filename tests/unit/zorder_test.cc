@@ -11,10 +11,19 @@ namespace {
 
 using silt::testing::text_rows;
 
+// The rows with their keys; the SQL and the C++ interleaving must agree, else an error line.
 std::vector<std::string> keys(Session& s, const std::string& rows, const std::vector<std::string>& columns) {
-  auto sql = zorder_keyed("(" + rows + ")", columns);
-  if (!sql.ok()) return {"error: " + sql.error().message()};
-  return text_rows(s, "SELECT x, y, " + std::string(kZOrderKey) + " FROM (" + *sql + ") ORDER BY x, y");
+  if (auto st = register_zorder_key_function(s.connection()); !st.ok())
+    return {"error: " + st.error().message()};
+  std::vector<std::string> out[2];
+  for (auto method : {ZOrderKeyMethod::Sql, ZOrderKeyMethod::Function}) {
+    auto sql = zorder_keyed("(" + rows + ")", columns, method);
+    if (!sql.ok()) return {"error: " + sql.error().message()};
+    out[int(method)] =
+        text_rows(s, "SELECT x, y, " + std::string(kZOrderKey) + " FROM (" + *sql + ") ORDER BY x, y");
+  }
+  if (out[0] != out[1]) return {"error: the SQL and function keys differ", out[1].empty() ? "" : out[1][0]};
+  return out[0];
 }
 
 TEST(ZOrder, KeysInterleaveRankBitsWithTheFirstColumnLeading) {
@@ -39,6 +48,22 @@ TEST(ZOrder, TiesShareARankAndNullsSortLast) {
   EXPECT_EQ(keys(*s, rows, {"x", "y"}),
             (std::vector<std::string>{"1|1|" + k(0b0000), "1|2|" + k(0b0001), "5|3|" + k(0b1100),
                                       "NULL|4|" + k(0b1111)}));
+}
+
+TEST(ZOrder, SqlAndFunctionKeysAgreeOnManyRowsAndColumns) {
+  auto s = std::move(Session::open().value());
+  ASSERT_TRUE(register_zorder_key_function(s->connection()).ok());
+  ASSERT_TRUE(register_zorder_key_function(s->connection()).ok());  // twice is fine
+  std::string rows = "(SELECT i AS a, hash(i, 1) % 977 AS b, hash(i, 2) % 13 AS c FROM range(5000) r(i))";
+  for (std::vector<std::string> cols : {std::vector<std::string>{"a"}, {"a", "b"}, {"c", "b", "a"}}) {
+    auto by_sql = zorder_keyed(rows, cols, ZOrderKeyMethod::Sql);
+    auto by_function = zorder_keyed(rows, cols, ZOrderKeyMethod::Function);
+    ASSERT_TRUE(by_sql.ok() && by_function.ok());
+    auto differ =
+        text_rows(*s, "SELECT count(*) FROM (SELECT a, " + std::string(kZOrderKey) + " FROM (" + *by_sql +
+                          ") EXCEPT ALL SELECT a, " + kZOrderKey + " FROM (" + *by_function + "))");
+    EXPECT_EQ(differ, std::vector<std::string>{"0"}) << cols.size() << " columns";
+  }
 }
 
 TEST(ZOrder, ColumnCountIsChecked) {
