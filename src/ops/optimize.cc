@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <set>
 #include <span>
 
 #include "delta/model/table_features.h"
@@ -276,14 +277,52 @@ int64_t row_group_rows(const std::vector<const AddFile*>& files, int64_t target)
   return rows >= kDefaultRowGroup ? 0 : std::max(rows, kMinRowGroup);
 }
 
-DataWriteOptions write_options(const Table& t, int64_t target, const std::vector<const AddFile*>& files) {
+// Top-level data columns that none of `files` has statistics for, such as PII columns written
+// with no_stats_columns: a rewrite must not start recording their values in the log.
+Result<std::set<std::string>> columns_without_stats(const Table& t,
+                                                    const std::vector<const AddFile*>& files) {
+  std::set<std::string> with_stats;  // physical top-level names
+  for (const AddFile* f : files) {
+    auto stats = delta::parse_file_stats(f->stats);
+    if (!stats.ok()) return stats.error().with_context("stats of " + f->path);
+    for (const auto& c : stats->columns)
+      if (!c.path.empty()) with_stats.insert(c.path[0]);
+  }
+  std::set<std::string> out;
+  for (const auto& field : t.schema.fields) {
+    if (is_partition_column(t, field.name)) continue;
+    SILT_ASSIGN_OR_RETURN(std::string physical, delta::physical_name(field, t.mapping));
+    if (!with_stats.count(physical)) out.insert(field.name);
+  }
+  return out;
+}
+
+Result<DataWriteOptions> write_options(const Table& t, int64_t target,
+                                       const std::vector<const AddFile*>& files) {
   DataWriteOptions d;
   d.partition_columns = t.snap.metadata().partition_columns;
   d.mapping = t.mapping;
   d.target_file_size = target;
   d.row_group_rows = row_group_rows(files, target);
   d.num_indexed_cols = indexed_cols(t);
+  SILT_ASSIGN_OR_RETURN(d.no_stats_columns, columns_without_stats(t, files));
   return d;
+}
+
+// Z-order clusters by stats; a partition whose files have none for a z-order column (written
+// without them, e.g. as PII) gains nothing and would not get them either.
+Status check_zorder_stats(const Table& t, const std::vector<Partition>& parts,
+                          const std::vector<std::string>& zorder) {
+  for (const Partition& p : parts) {
+    SILT_ASSIGN_OR_RETURN(auto without, columns_without_stats(t, p.files));
+    for (const auto& c : zorder) {
+      if (without.count(c)) {
+        return Error(ErrorKind::InvalidArgument, "z-order column " + c + " has no stats in the files of " +
+                                                     (p.files.empty() ? t.root : p.files[0]->path));
+      }
+    }
+  }
+  return ok_status();
 }
 
 // Sets a DuckDB setting for its lifetime, then puts the old value back. status() says whether
@@ -322,8 +361,9 @@ Result<std::vector<AddFile>> compact_rows(Session& session, const Table& t, cons
                                           const std::vector<const AddFile*>& files, const Sizes& sizes) {
   ScopedSetting one_thread(session.connection(), "threads", "1");
   SILT_TRY(one_thread.status());
+  SILT_ASSIGN_OR_RETURN(auto options, write_options(t, sizes.target, files));
   return write_data_files(session.connection(), t.root, "SELECT * FROM " + scan_sql + " AS t", t.schema,
-                          write_options(t, sizes.target, files));
+                          options);
 }
 
 constexpr const char* kZOrderTable = "__silt_zorder_rows";
@@ -361,7 +401,7 @@ class ZOrderCells {
                           conn_.query_text("SELECT DISTINCT " + std::string(kZOrderKey) + " >> " +
                                            std::to_string(shift) + " FROM " + kZOrderTable + " ORDER BY 1"));
     std::vector<AddFile> adds;
-    DataWriteOptions options = write_options(t, 2 * sizes.target, files);
+    SILT_ASSIGN_OR_RETURN(DataWriteOptions options, write_options(t, 2 * sizes.target, files));
     for (const auto& cell : cells) {
       int64_t c = std::stoll(cell[0].value_or("0"));
       std::string lo = std::to_string(c << shift), hi = std::to_string(((c + 1) << shift) - 1);
@@ -461,6 +501,8 @@ Result<OptimizeResult> optimize_table(Session& session, std::string_view path,
   SILT_ASSIGN_OR_RETURN(auto all, group_by_partition(t));
   SILT_ASSIGN_OR_RETURN(auto parts,
                         select_partitions(session.connection(), t, std::move(all), options.where));
+
+  if (!zorder.empty()) SILT_TRY(check_zorder_stats(t, parts, zorder));
 
   OptimizeResult result;
   result.read_version = result.version = t.snap.version();

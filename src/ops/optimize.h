@@ -58,13 +58,16 @@ struct OptimizeResult {
 // Z-order: every file of each selected partition is rewritten, sorted by zorder_keyed()'s key
 // and cut at Z-order cell boundaries (key ranges sharing a prefix, each holding one to two
 // targets of input bytes), so that every file covers a small box of the z-order columns.
+// New files get stats as the table's writers give them (delta.dataSkippingNumIndexedCols), except
+// for columns none of the rewritten files had stats for (e.g. PII written with no_stats_columns).
 // Commit: operation OPTIMIZE, operationParameters {predicate, zOrderBy} as Spark writes them,
 // operationMetrics as Spark's plus totalConsideredFiles / totalFilesSkipped /
 // numPartitionsOptimized. The commit declares the rewritten files as read and removed, so it
 // conflicts with a concurrent commit that removes them or changes their DV, never with appends.
 // Errors (nothing committed, nothing written for argument errors): InvalidArgument for a
-// `where` naming a data column (named) or not binding, a z-order column that is unknown, a
-// partition column or without stats, sizes <= 0, a ratio outside [0, 1]; Conflict as above.
+// `where` naming a data column (named) or not binding; a z-order column that is unknown, a
+// partition column, or without stats (beyond the indexed columns, or in no file); sizes <= 0;
+// a ratio outside [0, 1]. Conflict as above.
 Result<OptimizeResult> optimize_table(Session& session, std::string_view path,
                                       const OptimizeOptions& options);
 

@@ -359,6 +359,32 @@ TEST(Optimize, ConcurrentDeletesAreNeverUndone) {
   RecordProperty("conflicts", conflicts);
 }
 
+// Columns written without stats (PII) stay without them in the rewritten files, and cannot be
+// z-ordered by.
+TEST(Optimize, ColumnsWithoutStatsDoNotGainThem) {
+  auto s = open_session();
+  TempTable dir;
+  std::string root = dir.root() + "/t";
+  for (int k = 0; k < 3; k++) {
+    silt::ops::WriteOptions o;
+    o.no_stats_columns = {"y", "s"};
+    ASSERT_TRUE(silt::ops::write_table(*s, root, source_sql(k * 100, (k + 1) * 100), o).ok());
+  }
+  auto z = optimize({root, "--zorder-by", "x,y"});
+  EXPECT_EQ(z.code, 1);
+  EXPECT_NE(z.err.find("z-order column y has no stats"), std::string::npos) << z.err;
+  auto r = optimize({root});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto snap = snapshot(*s, root);
+  ASSERT_EQ(snap.files().size(), 1u);
+  auto stats = silt::delta::parse_file_stats(snap.files()[0].stats);
+  ASSERT_TRUE(stats.ok());
+  std::set<std::string> columns;
+  for (const auto& c : stats->columns) columns.insert(c.path[0]);
+  EXPECT_EQ(columns, (std::set<std::string>{"id", "part", "x"}));
+  EXPECT_EQ(stats->num_records, 300);
+}
+
 // An error is one line, and the table is left exactly as it was (no commit, no new file).
 void expect_error_and_unchanged(const std::string& root, const std::vector<std::string>& args,
                                 const std::string& expected) {
