@@ -197,6 +197,35 @@ TEST(Optimize, WhereTouchesOnlyTheSelectedPartition) {
   auto none = optimize({root, "--where", "upper(part) = 'Z'"});
   ASSERT_EQ(none.code, 0) << none.err;
   EXPECT_NE(none.out.find("nothing to optimize"), std::string::npos);
+
+  // Without --where the other partitions follow; then there is nothing left to do.
+  ASSERT_EQ(optimize({root}).code, 0);
+  auto all = files_by_partition(*s, root);
+  EXPECT_EQ(all["a"].size() + all["b"].size() + all["c"].size(), 3u);
+  EXPECT_EQ(all["b"], after["b"]);
+  auto again = optimize({root});
+  EXPECT_NE(again.out.find("nothing to optimize"), std::string::npos) << again.out << again.err;
+  EXPECT_EQ(difference(*s, scan_sql(*s, root), "oracle"), std::vector<std::string>{});
+}
+
+TEST(Optimize, WhereComparesTypedPartitionValues) {
+  auto s = open_session();
+  TempTable dir;
+  std::string root = dir.root() + "/t";
+  for (int k = 0; k < 3; k++) {
+    silt::ops::WriteOptions o;
+    o.partition_by = {"d"};
+    std::string sql = "SELECT i AS id, DATE '2024-01-09' + (i % 3)::INTEGER AS d FROM range(" +
+                      std::to_string(k * 30) + ", " + std::to_string(k * 30 + 30) + ") r(i)";
+    ASSERT_TRUE(silt::ops::write_table(*s, root, sql, o).ok());
+  }
+  // Partition values come in as DATEs, so date arithmetic works on them: 01-10 and 01-11 only.
+  auto r = optimize({root, "--where", "d - INTERVAL 1 DAY >= DATE '2024-01-09'"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::map<std::string, size_t> files;
+  auto snap = snapshot(*s, root);
+  for (const auto& f : snap.files()) files[f.partition_values[0].second.value_or("NULL")]++;
+  EXPECT_EQ(files, (std::map<std::string, size_t>{{"2024-01-09", 3}, {"2024-01-10", 1}, {"2024-01-11", 1}}));
 }
 
 // `silt delete` of the rows matching `where`, and the same DELETE on the oracle.
