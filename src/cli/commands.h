@@ -41,6 +41,8 @@ class CommandTable {
 void register_changes_command(CLI::App& app, CommandTable& commands);
 // `silt pipeline ...` (pipeline_command.cc).
 void register_pipeline_command(CLI::App& app, CommandTable& commands);
+// `silt optimize` (cli/optimize_command.cc).
+void register_optimize_command(CLI::App& app, CommandTable& commands);
 
 // "a, b,c" -> {"a", "b", "c"}: items trimmed, empty ones dropped.
 std::vector<std::string> split_list(const std::string& text);

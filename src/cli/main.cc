@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   silt::cli::CommandTable commands;
   silt::cli::register_changes_command(app, commands);
   silt::cli::register_pipeline_command(app, commands);
+  silt::cli::register_optimize_command(app, commands);
 
   silt::cli::QueryArgs query;
   auto* q = app.add_subcommand(

@@ -189,4 +189,25 @@ Status Appender::check(duckdb_state st) {
 Status Appender::end_row() { return check(duckdb_appender_end_row(*handle_)); }
 Status Appender::flush() { return check(duckdb_appender_flush(*handle_)); }
 
+Status Connection::register_scalar_function(const ScalarFunctionSpec& spec) {
+  duckdb_scalar_function f = duckdb_create_scalar_function();
+  duckdb_scalar_function_set_name(f, spec.name.c_str());
+  auto with_type = [](duckdb_type t, auto&& use) {
+    duckdb_logical_type type = duckdb_create_logical_type(t);
+    use(type);
+    duckdb_destroy_logical_type(&type);
+  };
+  for (duckdb_type p : spec.parameters)
+    with_type(p, [&](duckdb_logical_type type) { duckdb_scalar_function_add_parameter(f, type); });
+  if (spec.varargs)
+    with_type(*spec.varargs, [&](duckdb_logical_type type) { duckdb_scalar_function_set_varargs(f, type); });
+  with_type(spec.returns, [&](duckdb_logical_type type) { duckdb_scalar_function_set_return_type(f, type); });
+  duckdb_scalar_function_set_function(f, spec.function);
+  duckdb_state st = duckdb_register_scalar_function(*handle_, f);
+  duckdb_destroy_scalar_function(&f);
+  if (st != DuckDBSuccess)
+    return Error(ErrorKind::InvalidArgument, "DuckDB refused the scalar function " + spec.name);
+  return ok_status();
+}
+
 }  // namespace silt::db

@@ -82,9 +82,23 @@ class QueryResult {
   std::unique_ptr<duckdb_result, Destroy> handle_;
 };
 
+// A scalar function written in C++: fixed parameters, then optional varargs, all of the given
+// DuckDB types. `function` follows duckdb_scalar_function_t's contract (fill `output` for every
+// row of `input`, report errors with duckdb_scalar_function_set_error) and must not throw.
+struct ScalarFunctionSpec {
+  std::string name;
+  std::vector<duckdb_type> parameters;
+  std::optional<duckdb_type> varargs;
+  duckdb_type returns = DUCKDB_TYPE_BIGINT;
+  duckdb_scalar_function_t function = nullptr;
+};
+
 class Connection {
  public:
   static Result<Connection> open(const Database& db);
+  // Makes `spec.name` callable in SQL on this connection's database. InvalidArgument if DuckDB
+  // refuses it (e.g. the name is taken by a function of the same parameters).
+  Status register_scalar_function(const ScalarFunctionSpec& spec);
   Result<QueryResult> query(const std::string& sql);
   // Runs statements for their effect only.
   Status execute(const std::string& sql);

@@ -451,10 +451,12 @@ Result<WritePlan> plan_write(db::Connection& conn, const std::string& select_sql
 std::string copy_statement(const std::string& query, const std::string& directory, const std::string& layout,
                            const WritePlan& plan, const DataWriteOptions& options) {
   std::string field_ids = plan.field_ids.empty() ? "" : ", FIELD_IDS " + plan.field_ids;
+  std::string row_groups =
+      options.row_group_rows > 0 ? fmt::format(", ROW_GROUP_SIZE {}", options.row_group_rows) : "";
   return fmt::format(
       "COPY ({}) TO {} (FORMAT parquet, COMPRESSION {}, RETURN_STATS, APPEND, "
-      "FILENAME_PATTERN '{}-{{uuid}}', {}{})",
-      query, quote_literal(directory), options.compression, options.file_prefix, layout, field_ids);
+      "FILENAME_PATTERN '{}-{{uuid}}', {}{}{})",
+      query, quote_literal(directory), options.compression, options.file_prefix, layout, field_ids, row_groups);
 }
 
 std::string size_layout(const DataWriteOptions& options) {
@@ -920,6 +922,8 @@ Status check_options(const DataWriteOptions& options) {
   }
   if (options.target_file_size <= 0)
     return Error(ErrorKind::InvalidArgument, "target file size must be positive");
+  if (options.row_group_rows < 0)
+    return Error(ErrorKind::InvalidArgument, "rows per row group must not be negative");
   if (options.num_indexed_cols < -1) {
     return Error(ErrorKind::InvalidArgument, "dataSkippingNumIndexedCols must be -1 or more");
   }

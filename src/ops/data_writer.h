@@ -30,7 +30,10 @@ struct DataWriteOptions {
   std::vector<std::string> partition_columns;                         // logical names
   delta::ColumnMappingMode mapping = delta::ColumnMappingMode::None;  // files use physical names
   int64_t target_file_size = 128ll << 20;                             // bytes, approximate
-  std::string compression = "zstd";                                   // or "snappy"
+  // Rows per parquet row group; 0 = DuckDB's default (122,880). Files are cut only between row
+  // groups, so a target size far below a default row group needs smaller groups to be reached.
+  int64_t row_group_rows = 0;
+  std::string compression = "zstd";        // or "snappy"
   int num_indexed_cols = 32;               // delta.dataSkippingNumIndexedCols; -1 = all columns
   std::set<std::string> no_stats_columns;  // logical top-level names never put in stats (PII)
   // Where files go and what they are called: `<root>/<subdirectory>/<partition dirs>/<file_prefix>-<uuid>`.

@@ -2,6 +2,9 @@
 // concurrent commit only when the conflict rules allow it, and then at the next version.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "../support/temp_table.h"
 #include "delta/txn/transaction.h"
 #include "scan/file_skipping.h"
@@ -124,6 +127,71 @@ TEST_F(Conflicts, SameApplicationTransactionConflicts) {
   auto r = commit(mine);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message().find("same application id 'loader'"), std::string::npos);
+}
+
+// An OPTIMIZE-style commit: reads and removes the files it compacts, adds their rewrite, all
+// with dataChange = false.
+void compact(Transaction& txn, const std::vector<std::string>& paths, const std::string& into,
+             const std::string& part) {
+  for (const auto& p : paths) {
+    RemoveFile r;
+    r.path = p;
+    r.deletion_timestamp = 1;
+    r.data_change = false;
+    txn.add_action(r);
+    txn.pending().read.files.insert(p);
+  }
+  AddFile a;
+  a.path = into;
+  a.partition_values = {{"part", part}};
+  a.size = 1;
+  a.data_change = false;
+  txn.add_action(a);
+}
+
+TEST_F(Conflicts, CompactionCommitsAfterAppendsAndChangesToOtherFiles) {
+  Transaction optimize(t_.root(), 0, schema_, ColumnMappingMode::None);
+  compact(optimize, {"part=a/1.parquet"}, "part=a/compacted.parquet", "a");
+  concurrent_append("a", 1);
+  concurrent_append("b", 2);
+  t_.commit(3, {TempTable::remove("part=b/2.parquet")});
+  auto r = commit(optimize);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->version, 4);
+  std::ifstream log(t_.log_dir() + "/" + TempTable::version_file(4));
+  std::string text((std::istreambuf_iterator<char>(log)), {});
+  EXPECT_NE(text.find(R"("isolationLevel":"SnapshotIsolation")"), std::string::npos) << text;
+}
+
+TEST_F(Conflicts, CompactionConflictsWithADeletionVectorChangeOfAFileItRewrote) {
+  Transaction optimize(t_.root(), 0, schema_, ColumnMappingMode::None);
+  compact(optimize, {"part=a/1.parquet", "part=b/2.parquet"}, "part=a/compacted.parquet", "a");
+  // A DELETE with deletion vectors: the file is removed and re-added with its new DV.
+  t_.commit(1, {TempTable::remove("part=b/2.parquet"),
+                TempTable::add("part=b/2.parquet",
+                               R"(,"deletionVector":{"storageType":"i",)"
+                               R"("pathOrInlineDv":"wi5b=000010000siXQKl0rr91000f55c8Xg0@@D72lkbi5=-{L",)"
+                               R"("sizeInBytes":40,"cardinality":6})")});
+  auto r = commit(optimize);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind(), ErrorKind::Conflict);
+  EXPECT_NE(r.error().message().find("part=b/2.parquet"), std::string::npos) << r.error().message();
+  EXPECT_FALSE(std::filesystem::exists(t_.log_dir() + "/" + TempTable::version_file(2)));
+}
+
+TEST_F(Conflicts, WritersCommitAfterACompactionOfFilesTheyDidNotRemove) {
+  // A replace-where on partition b, racing a compaction of partition a: the compaction's
+  // dataChange = false actions change no rows the writer read.
+  Transaction replace_b(t_.root(), 0, schema_, ColumnMappingMode::None);
+  replace_b.pending().read.predicate = where("part = 'b'");
+  replace_b.add_action(remove_file("part=b/2.parquet"));
+  replace_b.add_action(add_file("part=b/new.parquet", "b"));
+  Transaction optimize_a(t_.root(), 0, schema_, ColumnMappingMode::None);
+  compact(optimize_a, {"part=a/1.parquet"}, "part=a/compacted.parquet", "a");
+  ASSERT_TRUE(commit(optimize_a).ok());
+  auto r = commit(replace_b);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->version, 2);
 }
 
 }  // namespace

@@ -20,6 +20,22 @@ bool is_blind_append(const PendingCommit& p) {
   return !p.read.whole_table && !p.read.predicate && p.read.files.empty() && p.removed_files.empty();
 }
 
+// A commit whose file actions all have dataChange = false (OPTIMIZE) rearranges data without
+// changing it; Delta records it at SnapshotIsolation.
+bool rearranges_only(const std::vector<Action>& actions) {
+  bool any_file = false;
+  for (const Action& a : actions) {
+    if (const auto* add = std::get_if<AddFile>(&a)) {
+      if (add->data_change) return false;
+      any_file = true;
+    } else if (const auto* r = std::get_if<RemoveFile>(&a)) {
+      if (r->data_change) return false;
+      any_file = true;
+    }
+  }
+  return any_file;
+}
+
 }  // namespace
 
 std::string commit_file_path(const std::string& log_dir, int64_t version) {
@@ -59,7 +75,9 @@ std::string Transaction::commit_text_for() const {
                      ",\"operation\":" + json_quote(operation_) +
                      ",\"operationParameters\":" + parameters_json_;
   if (read_version_ >= 0) info += ",\"readVersion\":" + std::to_string(read_version_);
-  info += ",\"isolationLevel\":\"WriteSerializable\",\"isBlindAppend\":";
+  info += ",\"isolationLevel\":";
+  info += rearranges_only(actions_) ? "\"SnapshotIsolation\"" : "\"WriteSerializable\"";
+  info += ",\"isBlindAppend\":";
   info += is_blind_append(pending_) ? "true" : "false";
   info += ",\"operationMetrics\":" + metrics_json_ +
           ",\"engineInfo\":\"silt/" SILT_VERSION "\",\"txnId\":\"" + random_uuid() + "\"}";
