@@ -37,6 +37,9 @@ class CommandTable {
   std::vector<std::pair<CLI::App*, Runner>> entries_;
 };
 
+// `silt merge` (merge_command.cc).
+void register_merge_command(CLI::App& app, CommandTable& commands);
+
 // "a, b,c" -> {"a", "b", "c"}: items trimmed, empty ones dropped.
 std::vector<std::string> split_list(const std::string& text);
 

@@ -72,24 +72,39 @@ std::string trim(std::string_view s) {
   return b == std::string_view::npos ? std::string() : std::string(s.substr(b, e - b + 1));
 }
 
-std::vector<std::string> split_conjuncts(std::string_view condition) {
-  std::vector<std::string> out;
-  // The AND of "x BETWEEN a AND b" is not a conjunction: such a condition stays whole.
-  std::string upper(condition);
-  for (char& c : upper) c = char(std::toupper((unsigned char)c));
-  if (upper.find("BETWEEN") != std::string::npos) return {trim(condition)};
+std::vector<Keyword> top_level_keywords(std::string_view text) {
+  std::vector<Keyword> out;
   auto is_word = [](char c) { return std::isalnum((unsigned char)c) || c == '_'; };
+  int case_depth = 0;
+  size_t end = 0;  // end of the last word seen
+  for (size_t i : top_level_offsets(text)) {
+    if (i < end || !is_word(text[i]) || (i > 0 && is_word(text[i - 1]))) continue;
+    end = i;
+    while (end < text.size() && is_word(text[end])) end++;
+    std::string word(text.substr(i, end - i));
+    for (char& c : word) c = char(std::toupper((unsigned char)c));
+    if (word == "CASE") {
+      case_depth++;
+    } else if (word == "END" && case_depth > 0) {
+      case_depth--;
+    } else if (case_depth == 0) {
+      out.push_back({i, std::move(word)});
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> split_conjuncts(std::string_view condition) {
+  auto words = top_level_keywords(condition);
+  // OR binds looser than AND, and the AND of BETWEEN is no conjunction: such text stays whole.
+  for (const Keyword& w : words)
+    if (w.word == "OR" || w.word == "BETWEEN") return {trim(condition)};
+  std::vector<std::string> out;
   size_t start = 0;
-  for (size_t i : top_level_offsets(condition)) {
-    if (i + 3 > condition.size() || i < start) continue;
-    std::string_view w = condition.substr(i, 3);
-    bool and_kw =
-        (w[0] == 'a' || w[0] == 'A') && (w[1] == 'n' || w[1] == 'N') && (w[2] == 'd' || w[2] == 'D');
-    if (!and_kw || (i > 0 && is_word(condition[i - 1])) ||
-        (i + 3 < condition.size() && is_word(condition[i + 3])))
-      continue;
-    out.push_back(trim(condition.substr(start, i - start)));
-    start = i + 3;
+  for (const Keyword& w : words) {
+    if (w.word != "AND") continue;
+    out.push_back(trim(condition.substr(start, w.offset - start)));
+    start = w.offset + 3;
   }
   out.push_back(trim(condition.substr(start)));
   return out;

@@ -29,8 +29,15 @@ Result<std::vector<Assignment>> parse_assignments(std::string_view set_clause);
 // brackets). Items are not trimmed.
 std::vector<std::string_view> split_top_level(std::string_view text, char separator);
 
-// The parts of `condition` joined by top-level AND keywords (case-insensitive), trimmed. A
-// condition without a top-level AND is its own only part.
+// A word outside strings, quoted identifiers, brackets and CASE ... END, upper-cased.
+struct Keyword {
+  size_t offset;
+  std::string word;
+};
+std::vector<Keyword> top_level_keywords(std::string_view text);
+
+// The parts of `condition` joined by top-level AND keywords, trimmed. A condition with a
+// top-level OR or BETWEEN is returned whole (splitting it would change its meaning).
 std::vector<std::string> split_conjuncts(std::string_view condition);
 
 // `s` without leading and trailing whitespace.
