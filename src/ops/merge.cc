@@ -247,6 +247,16 @@ Result<std::optional<std::string>> key_range(Merge& m, const std::string& column
                                     " <= " + literal(*rows[0][1]));
 }
 
+// Column paths of `p` without the target alias: the conflict checker resolves paths against the
+// schema alone. A top-level column named t keeps its paths as they are.
+void drop_alias(delta::Predicate& p, const delta::StructType& schema) {
+  if (delta::find_field(schema, "t")) return;
+  for (auto& c : p.conjuncts)
+    if (c.column.size() > 1 && c.column.front() == "t") c.column.erase(c.column.begin());
+  for (auto& any : p.disjunctions)
+    for (auto& branch : any) drop_alias(branch, schema);
+}
+
 // Keeps the files the ON may match: join-key ranges from the source and the ON's conjuncts that
 // name only the target. NOT MATCHED BY SOURCE clauses need every file.
 Status select_target_files(Merge& m) {
@@ -269,6 +279,7 @@ Status select_target_files(Merge& m) {
     std::string filter;
     for (const auto& p : parts) filter += (filter.empty() ? "" : " AND ") + p;
     SILT_ASSIGN_OR_RETURN(predicate, scan::predicate_from_filter_sql(m.conn(), filter));
+    if (predicate) drop_alias(*predicate, m.t.schema);
   }
   if (has(m, by_source_kind) || (!predicate && !nothing)) {
     for (const AddFile& f : m.t.snap.files()) m.candidates.push_back(&f);

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "../support/cli_runner.h"
+#include "../support/delta_log.h"
 #include "../support/query_rows.h"
 #include "../support/shared_tables.h"
 #include "../support/temp_table.h"
@@ -25,6 +26,8 @@
 #include "util/path.h"
 #include "util/sql_text.h"
 
+using silt::testing::commit_info;
+using silt::testing::live_files;
 using silt::testing::run_silt;
 using silt::testing::TempTable;
 
@@ -222,15 +225,6 @@ std::vector<uint64_t> positions_where(silt::Session& s, const std::string& file,
   return out;
 }
 
-std::map<std::string, silt::delta::AddFile> live_files(silt::Session& s, const std::string& root) {
-  std::map<std::string, silt::delta::AddFile> out;
-  auto snap = s.snapshot(root);
-  EXPECT_TRUE(snap.ok()) << snap.error().message();
-  if (!snap.ok()) return out;
-  for (const auto& f : snap->files()) out[f.path] = f;
-  return out;
-}
-
 // After DELETEs with predicates p1..pk on a table without deletion vectors, every file's DV holds
 // exactly the rows where some pi is true; files without such rows are untouched, files where
 // every row is gone are removed.
@@ -332,19 +326,6 @@ TEST(DeleteSkipping, OnlyFilesThatMayMatchAreTouched) {
     }
     EXPECT_GE(unchanged, before.size() - 5);
   }
-}
-
-std::string commit_info(silt::Session& s, const std::string& root, int64_t version,
-                        const std::string& field) {
-  std::ifstream in(root + "/_delta_log/" + TempTable::version_file(version));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.starts_with("{\"commitInfo\"")) continue;
-    auto v = s.connection().scalar("SELECT json_extract_string(" + silt::quote_literal(line) + ", " +
-                                   silt::quote_literal("$.commitInfo." + field) + ")");
-    return v.ok() ? v->value_or("NULL") : "error: " + v.error().message();
-  }
-  return "no commitInfo";
 }
 
 TEST(DeleteConformance, ExtendsTheDeletionVectorOfTableWithDvSmall) {
