@@ -4,10 +4,6 @@
 // whole `silt describe` processes on each, and `silt query` with delta_scan against the same
 // query with read_parquet on a 1-file table, so the baseline is measured in the same run.
 // Usage: snapshot_bench SILT_BINARY [runs]
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <chrono>
@@ -18,9 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "child_process.h"
 #include "duckdb/engine.h"
 
-extern char** environ;
 namespace fs = std::filesystem;
 
 namespace {
@@ -103,29 +99,9 @@ void make_checkpoint(const fs::path& root, int64_t version) {
 double last_cpu_ms = 0;  // user + system CPU of the last command, for loaded machines
 
 double run_ms(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  auto start = std::chrono::steady_clock::now();
-  pid_t pid;
-  if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) {
-    std::cerr << "cannot run " << args[0] << "\n";
-    std::exit(1);
-  }
-  int status = 0;
-  struct rusage usage {};
-  wait4(pid, &status, 0, &usage);
-  last_cpu_ms = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000.0 +
-                (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000.0;
-  posix_spawn_file_actions_destroy(&fa);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::cerr << "command failed: " << args[1] << " " << args[2] << "\n";
-    std::exit(1);
-  }
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  silt::bench::ChildRun r = silt::bench::run_child(args);
+  last_cpu_ms = r.cpu_ms;
+  return r.wall_ms;
 }
 
 struct Timing {
@@ -188,17 +164,20 @@ int main(int argc, char** argv) {
   Timing t_ckpt = median_ms({silt, "describe", ckpt.string()}, runs);
   Timing t_bulk = median_ms({silt, "describe", bulk.string()}, runs);
   std::string one_q = "SELECT count(*), sum(id) FROM ";
-  Timing t_rp = median_ms({silt, "query", one_q + "read_parquet('" + (one / "part-0.parquet").string() + "')"}, runs);
+  Timing t_rp =
+      median_ms({silt, "query", one_q + "read_parquet('" + (one / "part-0.parquet").string() + "')"}, runs);
   Timing t_ds = median_ms({silt, "query", one_q + "delta_scan('" + one.string() + "')"}, runs);
   std::printf("median of %d runs of whole processes         wall ms    CPU ms\n", runs);
-  auto row = [](const char* what, const Timing& t) { std::printf("%-44s %8.1f  %8.1f\n", what, t.wall_ms, t.cpu_ms); };
+  auto row = [](const char* what, const Timing& t) {
+    std::printf("%-44s %8.1f  %8.1f\n", what, t.wall_ms, t.cpu_ms);
+  };
   row("silt query 'SELECT 1' (process baseline)", baseline);
   row("describe, 300k adds in 10,000 commits", t_small);
   row("describe, 300k adds from a checkpoint", t_ckpt);
   row("describe, 300k adds in 5 bulk commits", t_bulk);
   row("1-file table: read_parquet query", t_rp);
   row("1-file table: delta_scan query", t_ds);
-  std::printf("delta_scan overhead over read_parquet: %.1f ms wall (ratio %.2f)\n", t_ds.wall_ms - t_rp.wall_ms,
-              t_ds.wall_ms / t_rp.wall_ms);
+  std::printf("delta_scan overhead over read_parquet: %.1f ms wall (ratio %.2f)\n",
+              t_ds.wall_ms - t_rp.wall_ms, t_ds.wall_ms / t_rp.wall_ms);
   return 0;
 }

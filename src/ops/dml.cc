@@ -15,15 +15,10 @@ namespace silt::ops {
 namespace {
 
 using delta::AddFile;
-using Clock = std::chrono::steady_clock;
 
 enum class Operation { Delete, Update };
 
 std::string operation_name(Operation op) { return op == Operation::Delete ? "DELETE" : "UPDATE"; }
-
-int64_t ms_since(Clock::time_point start) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-}
 
 // --- SET clause ------------------------------------------------------------------------------
 
@@ -98,13 +93,7 @@ Result<Selection> select_files(Session& session, const ChangeTarget& t, const st
 
 // --- changes ---------------------------------------------------------------------------------
 
-struct Timings {
-  Clock::time_point start = Clock::now();
-  int64_t scan_ms = 0;
-  int64_t rewrite_ms = 0;
-};
-
-std::string metrics_json(const DmlResult& r, Operation op, const Timings& time) {
+std::string metrics_json(const DmlResult& r, Operation op, const StatementClock& time) {
   return metrics_object({
       {op == Operation::Delete ? "numDeletedRows" : "numUpdatedRows",
        op == Operation::Delete ? r.rows_deleted : r.rows_updated},
@@ -119,25 +108,14 @@ std::string metrics_json(const DmlResult& r, Operation op, const Timings& time) 
       {"numAddedChangeFiles", 0},
       {"scanTimeMs", time.scan_ms},
       {"rewriteTimeMs", time.rewrite_ms},
-      {"executionTimeMs", ms_since(time.start)},
+      {"executionTimeMs", time.elapsed_ms()},
   });
-}
-
-void add_counts(const RowChangeCounts& c, DmlResult& r) {
-  r.rows_copied = c.rows_copied;
-  r.files_added = c.files_added;
-  r.files_removed = c.files_removed;
-  r.bytes_added = c.bytes_added;
-  r.bytes_removed = c.bytes_removed;
-  r.dvs_added = c.dvs_added;
-  r.dvs_updated = c.dvs_updated;
-  r.dvs_removed = c.dvs_removed;
 }
 
 // Records the matched rows of the candidate files and turns them into changes.
 Result<RowChanges> plan_changes(Session& session, const ChangeTarget& t, const Selection& sel,
                                 const ColumnValues* values, const DmlOptions& options, DmlResult& r,
-                                Timings& time) {
+                                StatementClock& time) {
   std::set<std::string> candidates;
   for (const AddFile* f : sel.candidates) candidates.insert(f->path);
   SILT_ASSIGN_OR_RETURN(std::string scan_sql, scan_with_positions(session, t, std::move(candidates)));
@@ -149,9 +127,9 @@ Result<RowChanges> plan_changes(Session& session, const ChangeTarget& t, const S
   if (auto st = touched.record(t, matched, sel.candidates); !st.ok())
     return user_sql_error(st.error(), "WHERE " + options.where);
   (values ? r.rows_updated : r.rows_deleted) = touched.rows();
-  time.scan_ms = ms_since(time.start);
+  time.scan_ms = time.elapsed_ms();
   if (touched.rows() == 0) return RowChanges{};
-  Clock::time_point rewrite_start = Clock::now();
+  auto rewrite_start = StatementClock::Clock::now();
   std::string new_rows;
   if (values) {
     std::set<std::string> touched_paths;
@@ -167,13 +145,13 @@ Result<RowChanges> plan_changes(Session& session, const ChangeTarget& t, const S
     bool bad_value = values && changes.error().kind() == ErrorKind::InvalidArgument;
     return bad_value ? user_sql_error(changes.error(), "SET " + set_text(*values)) : changes.error();
   }
-  time.rewrite_ms = ms_since(rewrite_start);
+  time.rewrite_ms = StatementClock::ms_since(rewrite_start);
   return changes;
 }
 
 Result<DmlResult> run_dml(Session& session, std::string_view path, Operation op,
                           const std::vector<Assignment>* set, const DmlOptions& options) {
-  Timings time;
+  StatementClock time;
   SILT_ASSIGN_OR_RETURN(ChangeTarget t, open_change_target(session, path, operation_name(op)));
   std::optional<ColumnValues> values;
   if (set) {
@@ -196,15 +174,11 @@ Result<DmlResult> run_dml(Session& session, std::string_view path, Operation op,
                           plan_changes(session, t, sel, values ? &*values : nullptr, options, r, time));
   }
   if (changes.empty()) return r;  // nothing matched
-  add_counts(changes.counts, r);
+  record_counts(changes.counts, r);
   std::string params = options.where.empty() ? "{}" : "{\"predicate\":" + json_quote(options.where) + "}";
   OperationInfo info{operation_name(op), params, metrics_json(r, op, time)};
   SILT_ASSIGN_OR_RETURN(auto committed, commit_row_changes(session, t, std::move(changes), sel.read, info));
-  r.committed = true;
-  r.version = committed.version;
-  r.attempts = committed.attempts;
-  r.checkpointed = committed.checkpointed;
-  r.checkpoint_warning = committed.checkpoint_warning;
+  record_commit(committed, r);
   return r;
 }
 

@@ -21,17 +21,13 @@ namespace {
 
 using delta::AddFile;
 using Kind = MergeClause::Kind;
-using Clock = std::chrono::steady_clock;
 
 constexpr const char* kSource = "__silt_merge_source";
 constexpr const char* kSourceRow = "__silt_merge_source_row";
 constexpr const char* kPairs = "__silt_merge_pairs";      // (f, r, src, clause) per ON match
 constexpr const char* kActions = "__silt_merge_actions";  // (f, r, src, clause) per changed target row
-constexpr const char* kInserts = "__silt_merge_inserts";  // (src, clause) per inserted source row
-
-int64_t ms_since(Clock::time_point start) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-}
+constexpr const char* kInserts = "__silt_merge_inserts";
+constexpr const char* kTargetShape = "__silt_merge_target_shape";  // (src, clause) per inserted source row
 
 bool is_matched(Kind k) { return k == Kind::MatchedUpdate || k == Kind::MatchedDelete; }
 bool is_by_source(Kind k) {
@@ -57,7 +53,7 @@ class TempTables {
   TempTables(const TempTables&) = delete;
   TempTables& operator=(const TempTables&) = delete;
   ~TempTables() {
-    for (const char* name : {kSource, kPairs, kActions, kInserts})
+    for (const char* name : {kSource, kPairs, kActions, kInserts, kTargetShape})
       ignore_result(conn_.execute(std::string("DROP TABLE IF EXISTS ") + name));
   }
 
@@ -71,6 +67,7 @@ struct BoundClause {
   int index;  // position among all clauses
   std::string condition;
   ColumnValues values;
+  bool reads_target = false;  // some value names t (checked by binding it without t)
 };
 
 // The state of one MERGE.
@@ -81,7 +78,7 @@ struct Merge {
   std::string on;  // with delta_scan calls expanded
   std::vector<std::string> source_columns;
   std::vector<BoundClause> clauses;
-  std::string full_scan;  // every target file, with positions (for binding)
+  std::string target_shape;  // an empty table with the target scan's columns (for binding)
   std::vector<const AddFile*> candidates;
   delta::ReadSet read;
   std::vector<std::string> key_columns;  // target columns of the ON's t.x = s.y conjuncts
@@ -143,7 +140,7 @@ Result<ColumnValues> all_columns(const Merge& m, const std::string& label) {
 // FROM clause of what a clause may see: matched t and s, not matched s, by source t.
 std::string scope_of(const Merge& m, Kind k) {
   std::string source = std::string(kSource) + " AS s";
-  std::string target = "(" + m.full_scan + ") AS t";
+  std::string target = m.target_shape + " AS t";
   if (is_matched(k)) return target + ", " + source;
   return is_by_source(k) ? target : source;
 }
@@ -172,6 +169,8 @@ Status bind_clauses(Merge& m) {
       auto st = m.conn().execute("SELECT " + cast_to_column(*delta::find_field(m.t.schema, column), expr) +
                                  " FROM " + scope + " LIMIT 0");
       if (!st.ok()) return user_sql_error(st.error(), label + ": " + column + " = " + expr);
+      b.reads_target = b.reads_target || is_by_source(c.kind) ||
+                       !m.conn().execute("SELECT " + expr + " FROM " + kSource + " AS s LIMIT 0").ok();
     }
     m.clauses.push_back(std::move(b));
   }
@@ -269,7 +268,7 @@ Status select_target_files(Merge& m) {
       if (range && *range == "FALSE") nothing = true;
       if (range && *range != "FALSE") parts.push_back(*range);
     } else if (m.conn()
-                   .execute("SELECT 1 FROM (" + m.full_scan + ") AS t WHERE (" + conjunct + ") LIMIT 0")
+                   .execute("SELECT 1 FROM " + m.target_shape + " AS t WHERE (" + conjunct + ") LIMIT 0")
                    .ok()) {
       parts.push_back("(" + conjunct + ")");
     }
@@ -339,6 +338,8 @@ Status check_unique_matches(Merge& m, const std::string& scan) {
   bool matched_only = !has(m, insert_kind) && !has(m, by_source_kind);
   std::string dups = std::string("SELECT f, r FROM ") + kPairs +
                      (matched_only ? " WHERE clause IS NOT NULL" : "") + " GROUP BY f, r HAVING count(*) > 1";
+  SILT_ASSIGN_OR_RETURN(auto any, m.conn().scalar("SELECT count(*) FROM (" + dups + ")"));
+  if (any.value_or("0") == "0") return ok_status();
   std::string keys;
   for (const auto& k : m.key_columns)
     keys += (keys.empty() ? "" : " || ', ' || ") + quote_literal("t." + k + " = ") + " || coalesce(t." +
@@ -411,16 +412,35 @@ std::string clause_values(const Merge& m, bool (*kinds)(Kind), const std::string
 bool update_kind(Kind k) { return is_update(k); }
 
 // SELECT of the update post-images and the inserted rows, with kChangeType.
+// Whether update post-images need the target's columns: a value names t, a NOT MATCHED BY
+// SOURCE update keeps t's other columns, or some matched update leaves a column as it was.
+bool updates_read_target(const Merge& m) {
+  for (const BoundClause& b : m.clauses) {
+    if (!is_update(b.clause->kind)) continue;
+    if (b.reads_target || b.values.size() < m.t.schema.fields.size()) return true;
+  }
+  return false;
+}
+
+// SELECT of the update post-images and the inserted rows, with kChangeType. Post-images that
+// only need the source skip reading the target files again.
 Result<std::string> new_rows_sql(Merge& m, const TouchedRows& touched, int64_t inserts) {
   std::string sql;
   if (touched.updated() > 0) {
-    std::set<std::string> paths;
-    for (const auto& f : touched.files()) paths.insert(f.file->path);
-    SILT_ASSIGN_OR_RETURN(std::string scan, scan_with_positions(m.session, m.t, std::move(paths)));
-    sql = "SELECT " + clause_values(m, update_kind, "a.clause", true) + ", 'update_postimage' AS " +
-          kChangeType + " FROM (" + scan + ") AS t JOIN " + kActions + " AS a ON a.f = t." +
-          scan::kFileColumn + " AND a.r = t." + scan::kRowColumn + " LEFT JOIN " + kSource + " AS s ON s." +
-          kSourceRow + " = a.src WHERE a.clause IN " + clause_list(m, update_kind);
+    std::string target;
+    bool reads_target = updates_read_target(m);
+    if (reads_target) {
+      std::set<std::string> paths;
+      for (const auto& f : touched.files()) paths.insert(f.file->path);
+      SILT_ASSIGN_OR_RETURN(std::string scan, scan_with_positions(m.session, m.t, std::move(paths)));
+      target = "(" + scan + ") AS t JOIN " + kActions + " AS a ON a.f = t." + scan::kFileColumn +
+               " AND a.r = t." + scan::kRowColumn;
+    } else {
+      target = std::string(kActions) + " AS a";
+    }
+    sql = "SELECT " + clause_values(m, update_kind, "a.clause", reads_target) + ", 'update_postimage' AS " +
+          kChangeType + " FROM " + target + " LEFT JOIN " + kSource + " AS s ON s." + kSourceRow +
+          " = a.src WHERE a.clause IN " + clause_list(m, update_kind);
   }
   if (inserts > 0) {
     sql += (sql.empty() ? "" : " UNION ALL ") + std::string("SELECT ") +
@@ -454,12 +474,6 @@ std::string parameters_json(const Merge& m) {
          ",\"notMatchedBySourcePredicates\":" + predicates_json(m, by_source_kind) + "}";
 }
 
-struct Timings {
-  Clock::time_point start = Clock::now();
-  int64_t scan_ms = 0;
-  int64_t rewrite_ms = 0;
-};
-
 // Rows per clause kind, for Spark's split of updated and deleted rows.
 Result<std::map<Kind, int64_t>> rows_by_kind(Merge& m) {
   SILT_ASSIGN_OR_RETURN(auto rows, m.conn().query_text(std::string("SELECT clause, count(*) FROM ") +
@@ -470,7 +484,7 @@ Result<std::map<Kind, int64_t>> rows_by_kind(Merge& m) {
   return out;
 }
 
-std::string metrics_json(const MergeResult& r, std::map<Kind, int64_t> by_kind, const Timings& time) {
+std::string metrics_json(const MergeResult& r, std::map<Kind, int64_t> by_kind, const StatementClock& time) {
   return metrics_object({
       {"numSourceRows", r.source_rows},
       {"numTargetRowsInserted", r.rows_inserted},
@@ -490,26 +504,14 @@ std::string metrics_json(const MergeResult& r, std::map<Kind, int64_t> by_kind, 
       {"numTargetDeletionVectorsRemoved", r.dvs_removed},
       {"numTargetDeletionVectorsUpdated", r.dvs_updated},
       {"numTargetChangeFilesAdded", 0},
-      {"executionTimeMs", ms_since(time.start)},
+      {"executionTimeMs", time.elapsed_ms()},
       {"scanTimeMs", time.scan_ms},
       {"rewriteTimeMs", time.rewrite_ms},
   });
 }
 
-void add_counts(const RowChangeCounts& c, MergeResult& r) {
-  r.rows_copied = c.rows_copied;
-  r.rows_written = c.rows_written;
-  r.files_added = c.files_added;
-  r.files_removed = c.files_removed;
-  r.bytes_added = c.bytes_added;
-  r.bytes_removed = c.bytes_removed;
-  r.dvs_added = c.dvs_added;
-  r.dvs_updated = c.dvs_updated;
-  r.dvs_removed = c.dvs_removed;
-}
-
 Result<MergeResult> run_merge(Merge& m) {
-  Timings time;
+  StatementClock time;
   MergeResult r;
   r.version = m.t.snap.version();
   r.deletion_vectors = m.t.dv_mode;
@@ -517,10 +519,13 @@ Result<MergeResult> run_merge(Merge& m) {
   scan::ScanOptions all;
   all.with_row_positions = true;
   SILT_ASSIGN_OR_RETURN(auto plan, m.session.scan(m.t.root, TimeTravel{.version = m.t.snap.version()}, all));
-  m.full_scan = plan.sql;
+  // Binding against the scan itself would read every file's footer each time.
+  m.target_shape = kTargetShape;
+  SILT_TRY(m.conn().execute("CREATE OR REPLACE TEMP TABLE " + m.target_shape + " AS SELECT * FROM " +
+                            plan.sql + " LIMIT 0"));
   if (trim(m.options.on).empty()) return Error(ErrorKind::InvalidArgument, "MERGE needs an ON condition");
   SILT_ASSIGN_OR_RETURN(m.on, expand(m.session, m.options.on, "ON " + m.options.on));
-  if (auto st = m.conn().execute("SELECT CAST((" + m.on + ") AS BOOLEAN) FROM (" + m.full_scan + ") AS t, " +
+  if (auto st = m.conn().execute("SELECT CAST((" + m.on + ") AS BOOLEAN) FROM " + m.target_shape + " AS t, " +
                                  kSource + " AS s LIMIT 0");
       !st.ok())
     return user_sql_error(st.error(), "ON " + m.options.on);
@@ -539,25 +544,21 @@ Result<MergeResult> run_merge(Merge& m) {
                           m.candidates));
   r.rows_updated = touched.updated();
   r.rows_deleted = touched.deleted();
-  time.scan_ms = ms_since(time.start);
+  time.scan_ms = time.elapsed_ms();
   if (touched.rows() == 0 && r.rows_inserted == 0) return r;
-  Clock::time_point rewrite_start = Clock::now();
+  auto rewrite_start = StatementClock::Clock::now();
   SILT_ASSIGN_OR_RETURN(std::string new_rows, new_rows_sql(m, touched, r.rows_inserted));
   RowChangeOptions engine{m.options.max_inline_dv_bytes, m.options.target_file_size};
   auto changes =
       write_row_changes(m.session, m.t, touched, new_rows, r.rows_updated + r.rows_inserted, engine);
   if (!changes.ok()) return user_sql_error(changes.error(), "MERGE");
-  time.rewrite_ms = ms_since(rewrite_start);
-  add_counts(changes->counts, r);
+  time.rewrite_ms = StatementClock::ms_since(rewrite_start);
+  record_counts(changes->counts, r);
   SILT_ASSIGN_OR_RETURN(auto by_kind, rows_by_kind(m));
   OperationInfo info{"MERGE", parameters_json(m), metrics_json(r, by_kind, time)};
   SILT_ASSIGN_OR_RETURN(auto committed,
                         commit_row_changes(m.session, m.t, std::move(*changes), m.read, info));
-  r.committed = true;
-  r.version = committed.version;
-  r.attempts = committed.attempts;
-  r.checkpointed = committed.checkpointed;
-  r.checkpoint_warning = committed.checkpoint_warning;
+  record_commit(committed, r);
   return r;
 }
 

@@ -17,6 +17,7 @@
 //   post-images = new_rows_sql, which already carries 'insert' / 'update_postimage'.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -155,6 +156,42 @@ struct CommittedChanges {
 // declaring `read` as what the statement read; Conflict when a concurrent commit invalidates it.
 Result<CommittedChanges> commit_row_changes(Session& session, const ChangeTarget& t, RowChanges changes,
                                             const delta::ReadSet& read, const OperationInfo& op);
+
+// Wall-clock phases of a statement, for Spark's executionTimeMs, scanTimeMs and rewriteTimeMs.
+struct StatementClock {
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point start = Clock::now();
+  int64_t scan_ms = 0;     // until the touched rows are known
+  int64_t rewrite_ms = 0;  // writing files
+  static int64_t ms_since(Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
+  }
+  int64_t elapsed_ms() const { return ms_since(start); }
+};
+
+// Copies the engine's counts into a statement's result (DmlResult, MergeResult: same names).
+template <class StatementResult>
+void record_counts(const RowChangeCounts& c, StatementResult& r) {
+  r.rows_copied = c.rows_copied;
+  if constexpr (requires { r.rows_written; }) r.rows_written = c.rows_written;
+  r.files_added = c.files_added;
+  r.files_removed = c.files_removed;
+  r.bytes_added = c.bytes_added;
+  r.bytes_removed = c.bytes_removed;
+  r.dvs_added = c.dvs_added;
+  r.dvs_updated = c.dvs_updated;
+  r.dvs_removed = c.dvs_removed;
+}
+
+// Copies the commit's outcome into a statement's result.
+template <class StatementResult>
+void record_commit(const CommittedChanges& c, StatementResult& r) {
+  r.committed = true;
+  r.version = c.version;
+  r.attempts = c.attempts;
+  r.checkpointed = c.checkpointed;
+  r.checkpoint_warning = c.checkpoint_warning;
+}
 
 // {"name":"value",...} with each value as a JSON string, as Spark writes operation metrics.
 std::string metrics_object(const std::vector<std::pair<std::string, int64_t>>& metrics);
