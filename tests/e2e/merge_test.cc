@@ -553,6 +553,20 @@ TEST(MergeCli, ClausesInCommandLineOrderAndOneLineReports) {
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1);
   r = run_silt({"query", "SELECT id, v FROM delta_scan('" + root + "') ORDER BY id", "--format", "csv"});
   EXPECT_EQ(r.out, "id,v\n1,10\n2,20\n3,103\n5,105\n6,6\n7,7\n8,0\n");
+  // Spark's operationParameters: each a JSON document in a string, clauses in order.
+  auto s = open_session();
+  EXPECT_EQ(commit_info(*s, root, 1, "operationParameters.predicate"), "[\"t.id = s.id\"]");
+  EXPECT_EQ(commit_info(*s, root, 1, "operationParameters.matchedPredicates"),
+            "[{\"predicate\":\"s.id = 4\",\"actionType\":\"delete\"},{\"actionType\":\"update\"}]");
+  EXPECT_EQ(commit_info(*s, root, 1, "operationParameters.notMatchedPredicates"),
+            "[{\"predicate\":\"s.id = 8\",\"actionType\":\"insert\"},{\"actionType\":\"insert\"}]");
+  EXPECT_EQ(commit_info(*s, root, 1, "operationParameters.notMatchedBySourcePredicates"),
+            "[{\"predicate\":\"t.id = 0\",\"actionType\":\"delete\"}]");
+  EXPECT_EQ(commit_info(*s, root, 1, "operationMetrics.numSourceRows"), "6");
+  EXPECT_EQ(commit_info(*s, root, 1, "operationMetrics.numTargetRowsMatchedDeleted"), "1");
+  EXPECT_EQ(commit_info(*s, root, 1, "operationMetrics.numTargetRowsNotMatchedBySourceDeleted"), "1");
+  EXPECT_EQ(commit_info(*s, root, 1, "operationMetrics.numTargetRowsUpdated"), "2");
+  EXPECT_EQ(commit_info(*s, root, 1, "operationMetrics.numTargetDeletionVectorsAdded"), "1");
   r = run_silt({"merge", root, "--source", "SELECT 1 AS id", "--on", "t.id = s.id", "--when-matched-update",
                 "nope = 1"});
   EXPECT_EQ(r.code, 1);
