@@ -616,7 +616,7 @@ Result<MergeClause> parse_merge_clause(MergeClause::Kind kind, bool all, std::st
 
 Result<MergeResult> merge_into(Session& session, std::string_view path, const MergeOptions& options) {
   SILT_ASSIGN_OR_RETURN(ChangeTarget t, open_change_target(session, path, "MERGE"));
-  Merge m{session, options, std::move(t), "", {}, {}, "", {}, {}, {}};
+  Merge m{.session = session, .options = options, .t = std::move(t)};
   TempTables temps(session.connection());
   return run_merge(m);
 }
