@@ -165,7 +165,7 @@ Result<DmlResult> run_dml(Session& session, std::string_view path, Operation op,
   RowChanges changes;
   if (op == Operation::Delete && sel.where.empty()) {
     // DELETE without WHERE: every file goes, none is read beyond counting its rows.
-    SILT_ASSIGN_OR_RETURN(auto plan, session.scan(t.root, TimeTravel{.version = t.snap.version()}));
+    SILT_ASSIGN_OR_RETURN(auto plan, session.scan(t.root, at_version(t)));
     SILT_ASSIGN_OR_RETURN(auto n, session.connection().scalar("SELECT count(*) FROM " + plan.sql + " AS t"));
     r.rows_deleted = std::stoll(n.value_or("0"));
     remove_all_files(t, changes);

@@ -72,6 +72,8 @@ struct BoundClause {
 
 // The state of one MERGE.
 struct Merge {
+  Merge(Session& s, const MergeOptions& o, ChangeTarget target)
+      : session(s), options(o), t(std::move(target)) {}
   Session& session;
   const MergeOptions& options;
   ChangeTarget t;
@@ -518,7 +520,7 @@ Result<MergeResult> run_merge(Merge& m) {
   SILT_ASSIGN_OR_RETURN(r.source_rows, materialize_source(m));
   scan::ScanOptions all;
   all.with_row_positions = true;
-  SILT_ASSIGN_OR_RETURN(auto plan, m.session.scan(m.t.root, TimeTravel{.version = m.t.snap.version()}, all));
+  SILT_ASSIGN_OR_RETURN(auto plan, m.session.scan(m.t.root, at_version(m.t), all));
   // Binding against the scan itself would read every file's footer each time.
   m.target_shape = kTargetShape;
   SILT_TRY(m.conn().execute("CREATE OR REPLACE TEMP TABLE " + m.target_shape + " AS SELECT * FROM " +
@@ -616,7 +618,7 @@ Result<MergeClause> parse_merge_clause(MergeClause::Kind kind, bool all, std::st
 
 Result<MergeResult> merge_into(Session& session, std::string_view path, const MergeOptions& options) {
   SILT_ASSIGN_OR_RETURN(ChangeTarget t, open_change_target(session, path, "MERGE"));
-  Merge m{.session = session, .options = options, .t = std::move(t)};
+  Merge m(session, options, std::move(t));
   TempTables temps(session.connection());
   return run_merge(m);
 }

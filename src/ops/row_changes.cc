@@ -51,12 +51,6 @@ Status check_changeable(const delta::Snapshot& snap, const std::string& operatio
   return ok_status();
 }
 
-TimeTravel version_of(const ChangeTarget& t) {
-  TimeTravel at;
-  at.version = t.snap.version();
-  return at;
-}
-
 // Retires a live file (with its deletion vector, which names the logical file) and counts it.
 void remove_file(const AddFile& f, RowChanges& c) {
   c.removes.push_back(delta::remove_for(f, now_ms()));
@@ -317,12 +311,18 @@ Result<ChangeTarget> open_change_target(Session& session, std::string_view path,
   return t;
 }
 
+TimeTravel at_version(const ChangeTarget& t) {
+  TimeTravel at;
+  at.version = t.snap.version();
+  return at;
+}
+
 Result<std::string> scan_with_positions(Session& session, const ChangeTarget& t,
                                         std::set<std::string> paths) {
   scan::ScanOptions options;
   options.only_paths = std::move(paths);
   options.with_row_positions = true;
-  SILT_ASSIGN_OR_RETURN(auto plan, session.scan(t.root, version_of(t), options));
+  SILT_ASSIGN_OR_RETURN(auto plan, session.scan(t.root, at_version(t), options));
   return plan.sql;
 }
 

@@ -52,6 +52,9 @@ struct ChangeTarget {
 Result<ChangeTarget> open_change_target(Session& session, std::string_view path,
                                         const std::string& operation);
 
+// The target's version as a TimeTravel, for scans of it.
+TimeTravel at_version(const ChangeTarget& t);
+
 // SQL of a scan of the target's files `paths` (as logged) at its version, with the position
 // columns scan::kFileColumn / scan::kRowColumn.
 Result<std::string> scan_with_positions(Session& session, const ChangeTarget& t, std::set<std::string> paths);
