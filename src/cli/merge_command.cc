@@ -1,6 +1,6 @@
-// `silt merge`: MERGE INTO a table from a query or another table. Parses the WHEN clauses (kept in
-// command-line order, which is the order they apply in) and prints the one-line report; the work
-// is in ops/merge.h.
+// `silt merge` (and the report of `MERGE INTO delta_table(...)` in `silt query`): MERGE INTO a table from a
+// query or another table. Parses the WHEN clauses (kept in command-line order, which is the order they apply
+// in) and prints the one-line report; the work is in ops/merge.h.
 #include <iostream>
 #include <memory>
 
@@ -98,7 +98,9 @@ Result<ops::MergeOptions> options_for(CLI::App& sub, MergeArgs& args) {
   return options;
 }
 
-void report(const std::string& path, const ops::MergeResult& r) {
+}  // namespace
+
+void print_merge_report(const std::string& path, const ops::MergeResult& r) {
   if (!r.committed) {
     std::cout << "no rows changed: nothing committed (" << path << " stays at version " << r.version << ")\n";
     return;
@@ -108,8 +110,6 @@ void report(const std::string& path, const ops::MergeResult& r) {
   print_file_changes(std::cout, r.dvs_added + r.dvs_updated, r.files_removed, r.files_added, r.rows_copied);
   finish_commit_report(std::cout, r.attempts, r.checkpointed, r.checkpoint_warning);
 }
-
-}  // namespace
 
 void register_merge_command(CLI::App& app, CommandTable& commands) {
   auto args = std::make_shared<MergeArgs>();
@@ -130,7 +130,7 @@ void register_merge_command(CLI::App& app, CommandTable& commands) {
   commands.add(sub, [sub, args](Session& session) -> Status {
     SILT_ASSIGN_OR_RETURN(auto options, options_for(*sub, *args));
     SILT_ASSIGN_OR_RETURN(auto r, ops::merge_into(session, args->path, options));
-    report(args->path, r);
+    print_merge_report(args->path, r);
     return ok_status();
   });
 }

@@ -581,6 +581,48 @@ TEST(MergeCli, ClausesInCommandLineOrderAndOneLineReports) {
   EXPECT_EQ(r.out, "no rows changed: nothing committed (" + root + " stays at version 1)\n");
 }
 
+// The SQL statement in `silt query` runs the same MERGE as the CLI clauses above; other MERGEs are
+// DuckDB's own.
+TEST(MergeCli, MergeIntoStatementInQuery) {
+  TempTable dir;
+  std::string root = dir.root() + "/t";
+  ASSERT_EQ(
+      run_silt({"write", root, "--sql", "SELECT i::BIGINT AS id, (10 * i)::INTEGER AS v FROM range(6) r(i)"})
+          .code,
+      0);
+  auto r = run_silt(
+      {"query",
+       "merge into delta_table('" + root +
+           "') as t using (SELECT i::BIGINT AS id, i::INTEGER AS v FROM range(3, 9) r(i)) AS s ON t.id = "
+           "s.id WHEN MATCHED AND s.id = 4 THEN DELETE WHEN MATCHED THEN UPDATE SET v = CASE WHEN s.v > 4 "
+           "THEN s.v + 100 ELSE s.v END WHEN NOT MATCHED BY TARGET AND s.id = 8 THEN INSERT (id, v) VALUES "
+           "(s.id, 0) WHEN NOT MATCHED THEN INSERT * WHEN NOT MATCHED BY SOURCE AND t.id = 0 THEN DELETE; "
+           "SELECT id, v FROM delta_scan('" +
+           root + "') ORDER BY id",
+       "--format", "csv"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "committed version 1 of " + root +
+                       ": 3 row(s) inserted, 2 updated, 2 deleted, 1 deletion vector(s) written, 1 file(s) "
+                       "added\nid,v\n1,10\n2,20\n3,3\n5,105\n6,6\n7,7\n8,0\n");
+  for (const auto& [sql, error] : std::vector<std::pair<std::string, std::string>>{
+           {"MERGE INTO delta_table('" + root + "') AS x USING t2 AS s ON true WHEN MATCHED THEN DELETE",
+            "AS t"},
+           {"MERGE INTO delta_table('" + root + "') AS t USING t2 ON true WHEN MATCHED THEN DELETE", "AS s"},
+           {"MERGE INTO delta_table('" + root + "') AS t USING t2 AS s ON true WHEN MATCHED THEN INSERT *",
+            "not an action"},
+           {"MERGE INTO delta_table('" + root + "') AS t USING t2 AS s ON true WHEN MATCHED DELETE",
+            "THEN"}}) {
+    r = run_silt({"query", sql});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find(error), std::string::npos) << r.err;
+  }
+  r = run_silt({"query",
+                "CREATE TABLE d (a INT); MERGE INTO d USING (SELECT 1 AS a) AS s ON d.a = s.a WHEN NOT "
+                "MATCHED THEN INSERT VALUES (s.a); SELECT * FROM d",
+                "--format", "csv"});
+  EXPECT_EQ(r.out, "a\n1\n") << r.err;
+}
+
 // --- deletion vectors by default -------------------------------------------------------------
 
 std::vector<std::string> protocol_line(silt::Session& s, const std::string& root) {
