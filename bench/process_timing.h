@@ -22,6 +22,7 @@ namespace silt::bench {
 struct Timing {
   double wall_ms = 0;  // wall time (a median, for median_ms)
   double cpu_ms = 0;   // user + system CPU time
+  double max_rss_mib = 0;  // peak resident memory of the child (ru_maxrss)
 };
 
 // Runs `args` (args[0] is the program path) and waits for it; stderr goes to `stderr_path`
@@ -47,6 +48,7 @@ inline Timing run_process(const std::vector<std::string>& args, const std::strin
   Timing t;
   t.cpu_ms = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000.0 +
              (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000.0;
+  t.max_rss_mib = usage.ru_maxrss / 1024.0;
   t.wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   posix_spawn_file_actions_destroy(&fa);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {

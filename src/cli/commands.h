@@ -11,6 +11,7 @@
 
 #include "ops/checkpoint.h"
 #include "ops/dml.h"
+#include "ops/merge.h"
 #include "ops/vacuum.h"
 #include "ops/write.h"
 #include "scan/session.h"
@@ -43,6 +44,10 @@ void register_changes_command(CLI::App& app, CommandTable& commands);
 void register_pipeline_command(CLI::App& app, CommandTable& commands);
 // `silt optimize` (cli/optimize_command.cc).
 void register_optimize_command(CLI::App& app, CommandTable& commands);
+// `silt merge` (merge_command.cc).
+void register_merge_command(CLI::App& app, CommandTable& commands);
+// The one-line report of a MERGE (also for MERGE INTO statements in `silt query`).
+void print_merge_report(const std::string& path, const ops::MergeResult& r);
 
 // "a, b,c" -> {"a", "b", "c"}: items trimmed, empty ones dropped.
 std::vector<std::string> split_list(const std::string& text);

@@ -24,10 +24,7 @@ void report(const std::string& path, const ops::DmlResult& r, int64_t rows, cons
     return;
   }
   std::cout << "committed version " << r.version << " of " << path << ": " << rows << " row(s) " << verb;
-  if (int64_t dvs = r.dvs_added + r.dvs_updated) std::cout << ", " << dvs << " deletion vector(s) written";
-  if (r.files_removed) std::cout << ", " << r.files_removed << " file(s) removed";
-  if (r.files_added) std::cout << ", " << r.files_added << " file(s) added";
-  if (r.rows_copied) std::cout << ", " << r.rows_copied << " row(s) copied";
+  print_file_changes(std::cout, r.dvs_added + r.dvs_updated, r.files_removed, r.files_added, r.rows_copied);
   finish_commit_report(std::cout, r.attempts, r.checkpointed, r.checkpoint_warning);
 }
 

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   silt::cli::register_changes_command(app, commands);
   silt::cli::register_pipeline_command(app, commands);
   silt::cli::register_optimize_command(app, commands);
+  silt::cli::register_merge_command(app, commands);
 
   silt::cli::QueryArgs query;
   auto* q = app.add_subcommand(
@@ -92,6 +93,10 @@ int main(int argc, char** argv) {
   w->add_option("--compression", write.options.compression, "zstd | snappy")
       ->check(CLI::IsMember({"zstd", "snappy"}));
   w->add_option("--no-stats", no_stats, "columns never recorded in file statistics (PII)")->delimiter(',');
+  std::vector<std::string> write_properties;
+  w->add_option("--property", write_properties,
+                "table property key=value when the write creates the table (repeatable); "
+                "delta.enableDeletionVectors defaults to true");
 
   silt::cli::CreateArgs create;
   std::vector<std::string> properties;
@@ -100,7 +105,8 @@ int main(int argc, char** argv) {
   c->add_option("--schema", create.columns, "columns, e.g. \"id BIGINT, name VARCHAR, day DATE\"")
       ->required();
   c->add_option("--partition-by", partition_by, "comma-separated partition columns");
-  c->add_option("--property", properties, "table property key=value (repeatable)");
+  c->add_option("--property", properties,
+                "table property key=value (repeatable); delta.enableDeletionVectors defaults to true");
 
   std::string checkpoint_path;
   auto* cp =
@@ -164,7 +170,19 @@ int main(int argc, char** argv) {
   if (*q) return report(silt::cli::run_query(s, query));
   if (*h) return report(silt::cli::run_history(s, history));
   if (*d) return report(silt::cli::run_describe(s, describe));
+  // "key=value" items into table properties.
+  auto parse_properties = [](const std::vector<std::string>& items,
+                             std::map<std::string, std::string>& out) -> silt::Status {
+    for (const auto& p : items) {
+      auto eq = p.find('=');
+      if (eq == std::string::npos)
+        return silt::Error(silt::ErrorKind::InvalidArgument, "--property needs key=value: " + p);
+      out[p.substr(0, eq)] = p.substr(eq + 1);
+    }
+    return silt::ok_status();
+  };
   if (*w) {
+    if (auto st = parse_properties(write_properties, write.options.properties); !st.ok()) return report(st);
     write.options.mode =
         write_mode == "overwrite" ? silt::ops::WriteMode::Overwrite : silt::ops::WriteMode::Append;
     write.options.schema_mode = schema_mode == "merge"       ? silt::ops::SchemaMode::Merge
@@ -182,12 +200,7 @@ int main(int argc, char** argv) {
   if (*df) return report(silt::cli::run_diff(s, diff));
   if (*c) {
     create.options.partition_by = silt::cli::split_list(partition_by);
-    for (const auto& p : properties) {
-      auto eq = p.find('=');
-      if (eq == std::string::npos)
-        return report(silt::Error(silt::ErrorKind::InvalidArgument, "--property needs key=value: " + p));
-      create.options.properties[p.substr(0, eq)] = p.substr(eq + 1);
-    }
+    if (auto st = parse_properties(properties, create.options.properties); !st.ok()) return report(st);
     return report(silt::cli::run_create(s, create));
   }
   (void)shell;

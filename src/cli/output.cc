@@ -98,4 +98,12 @@ std::vector<std::string> split_list(const std::string& text) {
   return out;
 }
 
+void print_file_changes(std::ostream& out, int64_t dvs_written, int64_t files_removed, int64_t files_added,
+                        int64_t rows_copied) {
+  if (dvs_written) out << ", " << dvs_written << " deletion vector(s) written";
+  if (files_removed) out << ", " << files_removed << " file(s) removed";
+  if (files_added) out << ", " << files_added << " file(s) added";
+  if (rows_copied) out << ", " << rows_copied << " row(s) copied";
+}
+
 }  // namespace silt::cli

@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "ops/merge_sql.h"
 #include "util/sql_text.h"
 
 namespace silt::cli {
@@ -128,6 +129,13 @@ Status run_query(Session& session, const QueryArgs& args) {
   auto statements = scan::split_statements(args.sql);
   if (statements.empty()) return Error(ErrorKind::InvalidArgument, "no SQL statement given");
   for (size_t i = 0; i < statements.size(); i++) {
+    // MERGE INTO delta_table(...) is silt's; DuckDB's own MERGE handles its tables.
+    SILT_ASSIGN_OR_RETURN(auto merge, ops::parse_merge_statement(statements[i]));
+    if (merge) {
+      SILT_ASSIGN_OR_RETURN(auto r, ops::merge_into(session, merge->path, merge->options));
+      print_merge_report(merge->path, r);
+      continue;
+    }
     SILT_ASSIGN_OR_RETURN(std::string sql, session.expand_sql(statements[i]));
     if (args.verbose) {
       for (const auto& s : session.last_scans()) {

@@ -10,20 +10,10 @@
 #include <string_view>
 #include <vector>
 
+#include "ops/sql_clauses.h"
 #include "scan/session.h"
 
 namespace silt::ops {
-
-// One `column = expression` of an UPDATE's SET.
-struct Assignment {
-  std::string column;      // top-level column name, double quotes removed
-  std::string expression;  // DuckDB SQL over the table's columns (values before the update)
-};
-
-// Parses "col = expr, ...": items are split at top-level commas and each at its first top-level
-// '=' (not part of <=, >=, !=, ==, =>), ignoring text in strings, quoted identifiers and
-// brackets. InvalidArgument on an item without '=' or with an empty side.
-Result<std::vector<Assignment>> parse_assignments(std::string_view set_clause);
 
 struct DmlOptions {
   // SQL predicate over the table's columns (may use delta_scan); rows where it is NULL do not

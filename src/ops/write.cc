@@ -363,14 +363,16 @@ static Result<WriteResult> write_impl(Session& session, std::string_view path, c
     meta.schema_string = delta::to_schema_json(plan.schema);
     meta.partition_columns = plan.partition_columns;
     meta.configuration = options.properties;
+    // Deletion vectors are on unless the user says otherwise: row-level changes then mark rows
+    // instead of rewriting files. They need the reader+writer feature (PROTOCOL.md "Deletion
+    // Vectors"), so such tables are protocol (3, 7).
+    meta.configuration.try_emplace("delta.enableDeletionVectors", "true");
+    bool dvs = meta.configuration["delta.enableDeletionVectors"] == "true";
     meta.created_time = now_ms();
     plan.new_metadata = std::move(meta);
     plan.new_protocol = protocol_for(plan.schema, base_protocol);
-    // Opting into deletion vectors needs the reader+writer feature (PROTOCOL.md "Deletion Vectors").
-    auto dv = options.properties.find("delta.enableDeletionVectors");
-    if (dv != options.properties.end() && dv->second == "true")
-      add_feature(*plan.new_protocol, "deletionVectors", true);
-    // So does the change data feed: writer version 4, or the writer feature at version 7
+    if (dvs) add_feature(*plan.new_protocol, "deletionVectors", true);
+    // The change data feed needs writer version 4, or the writer feature at version 7
     // (PROTOCOL.md "Writer Requirements for Change Data Feed"). Appends need no cdc files.
     if (delta::change_data_feed_enabled(*plan.new_metadata)) {
       delta::Protocol& p = *plan.new_protocol;

@@ -28,8 +28,10 @@ struct WriteOptions {
   std::optional<int64_t> app_version;
   int64_t target_file_size = 128ll << 20;
   std::string compression = "zstd";
-  std::map<std::string, std::string> properties;  // table properties for a new table
-  std::set<std::string> no_stats_columns;         // columns never put in file stats (PII)
+  // Table properties for a new table. delta.enableDeletionVectors defaults to "true" (with the
+  // deletionVectors feature, protocol 3/7); set it to "false" for a protocol 1/2 table.
+  std::map<std::string, std::string> properties;
+  std::set<std::string> no_stats_columns;  // columns never put in file stats (PII)
 };
 
 struct WriteResult {

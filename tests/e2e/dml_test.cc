@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "../support/cli_runner.h"
+#include "../support/delta_log.h"
 #include "../support/query_rows.h"
 #include "../support/shared_tables.h"
 #include "../support/temp_table.h"
@@ -25,6 +26,8 @@
 #include "util/path.h"
 #include "util/sql_text.h"
 
+using silt::testing::commit_info;
+using silt::testing::live_files;
 using silt::testing::run_silt;
 using silt::testing::TempTable;
 
@@ -66,7 +69,7 @@ class OracleTable {
     for (int k = 0; k < 3; k++) {
       silt::ops::WriteOptions o;
       if (partitioned) o.partition_by = {"part"};
-      if (mode == Mode::DeletionVectors) o.properties["delta.enableDeletionVectors"] = "true";
+      o.properties["delta.enableDeletionVectors"] = mode == Mode::DeletionVectors ? "true" : "false";
       std::string sql = source_sql(seed, k * 200, (k + 1) * 200);
       auto w = silt::ops::write_table(s, root_, sql, o);
       EXPECT_TRUE(w.ok()) << w.error().message();
@@ -222,15 +225,6 @@ std::vector<uint64_t> positions_where(silt::Session& s, const std::string& file,
   return out;
 }
 
-std::map<std::string, silt::delta::AddFile> live_files(silt::Session& s, const std::string& root) {
-  std::map<std::string, silt::delta::AddFile> out;
-  auto snap = s.snapshot(root);
-  EXPECT_TRUE(snap.ok()) << snap.error().message();
-  if (!snap.ok()) return out;
-  for (const auto& f : snap->files()) out[f.path] = f;
-  return out;
-}
-
 // After DELETEs with predicates p1..pk on a table without deletion vectors, every file's DV holds
 // exactly the rows where some pi is true; files without such rows are untouched, files where
 // every row is gone are removed.
@@ -332,19 +326,6 @@ TEST(DeleteSkipping, OnlyFilesThatMayMatchAreTouched) {
     }
     EXPECT_GE(unchanged, before.size() - 5);
   }
-}
-
-std::string commit_info(silt::Session& s, const std::string& root, int64_t version,
-                        const std::string& field) {
-  std::ifstream in(root + "/_delta_log/" + TempTable::version_file(version));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.starts_with("{\"commitInfo\"")) continue;
-    auto v = s.connection().scalar("SELECT json_extract_string(" + silt::quote_literal(line) + ", " +
-                                   silt::quote_literal("$.commitInfo." + field) + ")");
-    return v.ok() ? v->value_or("NULL") : "error: " + v.error().message();
-  }
-  return "no commitInfo";
 }
 
 TEST(DeleteConformance, ExtendsTheDeletionVectorOfTableWithDvSmall) {
@@ -533,7 +514,11 @@ void expect_error_and_unchanged(const std::string& root, const std::vector<std::
 TEST(DeleteCli, OneLineReportsAndErrors) {
   TempTable t;
   std::string root = t.root() + "/t";
-  ASSERT_EQ(run_silt({"write", root, "--sql", "SELECT range AS id, range % 3 AS g FROM range(30)"}).code, 0);
+  // Copy-on-write: the table opts out of deletion vectors.
+  ASSERT_EQ(run_silt({"write", root, "--sql", "SELECT range AS id, range % 3 AS g FROM range(30)",
+                      "--property", "delta.enableDeletionVectors=false"})
+                .code,
+            0);
   auto r = run_silt({"delete", root, "--where", "g = 1"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "committed version 1 of " + root +
