@@ -15,6 +15,7 @@
 #include "scan/file_skipping.h"
 #include "util/json_text.h"
 #include "util/sql_text.h"
+#include "util/time.h"
 
 namespace silt::ops {
 namespace {
@@ -558,6 +559,7 @@ Result<MergeResult> run_merge(Merge& m) {
   record_counts(changes->counts, r);
   SILT_ASSIGN_OR_RETURN(auto by_kind, rows_by_kind(m));
   OperationInfo info{"MERGE", parameters_json(m), metrics_json(r, by_kind, time)};
+  if (m.options.app_id) info.app_txn = delta::Txn{*m.options.app_id, *m.options.app_version, now_ms()};
   SILT_ASSIGN_OR_RETURN(auto committed,
                         commit_row_changes(m.session, m.t, std::move(*changes), m.read, info));
   record_commit(committed, r);
@@ -617,7 +619,18 @@ Result<MergeClause> parse_merge_clause(MergeClause::Kind kind, bool all, std::st
 }
 
 Result<MergeResult> merge_into(Session& session, std::string_view path, const MergeOptions& options) {
+  if (options.app_id.has_value() != options.app_version.has_value())
+    return Error(ErrorKind::InvalidArgument, "MERGE: app id and app version go together");
   SILT_ASSIGN_OR_RETURN(ChangeTarget t, open_change_target(session, path, "MERGE"));
+  if (options.app_id) {
+    auto it = t.snap.app_transactions().find(*options.app_id);
+    if (it != t.snap.app_transactions().end() && it->second.version >= *options.app_version) {
+      MergeResult done;
+      done.skipped = true;
+      done.version = t.snap.version();
+      return done;
+    }
+  }
   Merge m(session, options, std::move(t));
   TempTables temps(session.connection());
   return run_merge(m);

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,12 +47,17 @@ struct MergeOptions {
   std::vector<MergeClause> clauses;
   int64_t max_inline_dv_bytes = 64;  // as DmlOptions
   int64_t target_file_size = 128ll << 20;
+  // Idempotent merges (pipelines): when the table already records app_version or a later one
+  // for app_id, nothing is done and the result says skipped; else the commit records it.
+  std::optional<std::string> app_id;
+  std::optional<int64_t> app_version;
 };
 
 // What a MERGE did, with Spark's metric names (also written to commitInfo) in comments.
 struct MergeResult {
   int64_t version = -1;    // the new version, or the version read when nothing changed
   bool committed = false;  // false when no clause applied to any row
+  bool skipped = false;    // the app transaction was already committed
   bool deletion_vectors = false;
   int64_t source_rows = 0;    // numSourceRows
   int64_t rows_inserted = 0;  // numTargetRowsInserted

@@ -391,6 +391,7 @@ Result<CommittedChanges> commit_row_changes(Session& session, const ChangeTarget
   delta::Transaction txn(t.root, t.snap.version(), t.schema, t.mapping);
   for (auto& r : changes.removes) txn.add_action(std::move(r));
   for (auto& a : changes.adds) txn.add_action(std::move(a));
+  if (op.app_txn) txn.add_action(*op.app_txn);
   txn.pending().read = read;
   txn.set_operation(op.name, op.parameters_json, op.metrics_json);
   SILT_ASSIGN_OR_RETURN(auto committed, txn.commit(session.storage()));

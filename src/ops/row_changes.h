@@ -146,6 +146,7 @@ struct OperationInfo {
   std::string name;
   std::string parameters_json = "{}";
   std::string metrics_json = "{}";
+  std::optional<delta::Txn> app_txn;  // an idempotent application transaction to record
 };
 
 struct CommittedChanges {

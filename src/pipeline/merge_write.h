@@ -1,5 +1,5 @@
-// Upserts by key (asset mode "merge"). MERGE itself is built in ops/merge.h on another branch;
-// this one function is where it will be wired. Until then every call is refused.
+// Upserts by key (asset mode "merge"), through ops/merge.h: one MERGE commit that updates the
+// rows whose keys exist and inserts the others.
 #pragma once
 
 #include <string>
@@ -9,8 +9,12 @@
 
 namespace silt::pipeline {
 
-// Upserts the rows of `source_sql` into the table at `path` by `keys` (inserting them all when
-// there is no table yet). Today: Unsupported, naming the table.
+// Upserts the rows of `source_sql` into the table at `path` by `keys`: WHEN MATCHED UPDATE SET *,
+// WHEN NOT MATCHED INSERT *. With no table yet, the rows are written as a new table. With
+// schema mode merge, source columns the table lacks are first added by a metadata-only commit
+// (so such a run makes two commits). options.app_id/app_version make it idempotent; rows in the
+// result count inserted plus updated rows. Errors from MERGE as ops::merge_into gives them (e.g.
+// several source rows with one key).
 Result<ops::WriteResult> merge_rows(Session& session, const std::string& path, const std::string& source_sql,
                                     const std::vector<std::string>& keys, const ops::WriteOptions& options);
 

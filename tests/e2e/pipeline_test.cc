@@ -369,17 +369,29 @@ TEST_F(PipelineRun, BackfillBuildsOneDayPerRun) {
             1);
 }
 
-// Upserts by key wait for MERGE (ops/merge.h): until then the asset fails and says why.
-TEST_F(PipelineRun, MergeModeSaysMergeIsNotAvailableYet) {
-  write("assets/bronze/orders.sql",
-        "-- source: raw.orders\n-- watermark: order_id\n-- mode: merge\n-- keys: order_id\n");
-  Exec run = pipeline({"run", "--select", "orders"});
-  EXPECT_EQ(run.code, 1);
-  EXPECT_NE(
-      run.out.find("orders: mode merge into " + table("bronze", "orders") + ": MERGE is not available yet"),
-      std::string::npos)
-      << run.out;
-  EXPECT_EQ(version(table("bronze", "orders")), -1);
+// Mode merge upserts by key: changed rows are updated in place, new ones inserted, rows no longer
+// in the source kept; a re-run of the same run id commits nothing.
+TEST_F(PipelineRun, MergeModeUpsertsByKey) {
+  write("assets/bronze/orders.sql", "-- source: raw.orders\n-- mode: merge\n-- keys: order_id\n");
+  ASSERT_EQ(pipeline({"run", "--select", "orders"}).code, 0);
+  // Order 11 changes amount and status, 12 disappears from the source, 16 is new.
+  write("data/orders/part-1.csv",
+        "order_id,customer_id,amount,status\n10,1,12.5,paid\n11,2,45.0,open\n13,3,100.0,paid\n");
+  write("data/orders/part-2.csv", "order_id,customer_id,amount,status\n16,4,9.0,paid\n");
+  Exec second = pipeline({"run", "--select", "orders"});
+  ASSERT_EQ(second.code, 0) << second.out << second.err;
+  EXPECT_EQ(version(table("bronze", "orders")), 1);
+  V expected = rows("SELECT order_id, customer_id, amount, status FROM read_csv(" +
+                    quote_literal(root() + "/data/orders/*.csv") +
+                    ") UNION ALL SELECT 12, 1, 7.25, 'open' ORDER BY order_id");
+  V bronze = rows("SELECT order_id, customer_id, amount, status FROM delta_scan(" +
+                  quote_literal(table("bronze", "orders")) + ") ORDER BY order_id");
+  EXPECT_EQ(bronze, expected);
+  EXPECT_EQ(bronze.size(), 5u);
+  // 4 rows matched (3 of them updated to equal values, which MERGE counts as updates) + 1 new.
+  EXPECT_EQ(history(run_id(second), "orders"), (V{R"(success|4|1|{}||1)"}));
+  ASSERT_EQ(pipeline({"run", "--select", "orders", "--run-id", run_id(second)}).code, 0);
+  EXPECT_EQ(version(table("bronze", "orders")), 1);
 }
 
 TEST_F(PipelineRun, SameRunIdCommitsNothingTwiceAndResumeRerunsOnlyFailures) {
