@@ -19,7 +19,7 @@
 #include "../support/cli_runner.h"
 #include "../support/query_rows.h"
 #include "../support/temp_table.h"
-#include "pipeline/run_history.h"
+#include "pipeline/runner.h"
 #include "scan/session.h"
 #include "util/sql_text.h"
 
@@ -217,6 +217,30 @@ TEST_F(PipelineServe, SigtermDuringASlowAssetLeavesItsTableAtACommittedVersion) 
   EXPECT_EQ(table_rows("silver/slow"), expected_orders());
   EXPECT_EQ(table_rows("bronze/orders"), expected_orders());
   EXPECT_EQ(version("bronze/orders"), 1);
+}
+
+// The token serve relies on, through the API: set when orders ends, totals never starts.
+TEST_F(PipelineServe, RunnerIsCancelledBetweenAssets) {
+  write_config("\"orders+\"");
+  auto project = pipeline::load_project(root());
+  ASSERT_TRUE(project.ok()) << project.error().message();
+  std::atomic<bool> cancel{false};
+  pipeline::RunOptions options;
+  options.cancel = &cancel;
+  options.on_progress = [&](const pipeline::AssetRun& r, size_t, size_t) {
+    if (r.asset == "orders" && !r.status.empty()) cancel = true;
+  };
+  auto report = pipeline::run_pipeline(*session_, *project, options);
+  ASSERT_TRUE(report.ok()) << report.error().message();
+  EXPECT_EQ(runs()[report->run_id], (std::set<std::string>{"orders=success", "totals=cancelled"}));
+  EXPECT_EQ(table_rows("bronze/orders"), expected_orders());
+  EXPECT_FALSE(version("silver/totals").has_value());
+
+  // Cancelled before it starts: nothing runs, everything is recorded as cancelled.
+  auto none = pipeline::run_pipeline(*session_, *project, options);
+  ASSERT_TRUE(none.ok()) << none.error().message();
+  EXPECT_EQ(runs()[none->run_id], (std::set<std::string>{"orders=cancelled", "totals=cancelled"}));
+  EXPECT_EQ(version("bronze/orders"), 0);
 }
 
 TEST_F(PipelineServe, RefusesAProjectWithoutSchedules) {
