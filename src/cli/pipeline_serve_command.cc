@@ -46,6 +46,7 @@ Status run_serve(const std::string& dir) {
   pipeline::ServeOptions options;
   options.stop = &g_stop;
   options.log = [](const std::string& line) {
+    if (stderr_is_terminal()) std::cerr << "\r\033[K" << std::flush;         // the progress line gives way
     std::cout << format_timestamp_ms(now_ms()) << " " << line << std::endl;  // flushed: logs are tailed
   };
   if (stderr_is_terminal()) options.on_progress = draw_progress;
