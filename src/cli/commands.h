@@ -42,6 +42,9 @@ class CommandTable {
 void register_changes_command(CLI::App& app, CommandTable& commands);
 // `silt pipeline ...` (pipeline_command.cc).
 void register_pipeline_command(CLI::App& app, CommandTable& commands);
+// `silt pipeline serve` (pipeline_serve_command.cc): added by register_pipeline_command under
+// its `pipeline` subcommand.
+void register_pipeline_serve_command(CLI::App& pipeline, CommandTable& commands);
 // `silt optimize` (cli/optimize_command.cc).
 void register_optimize_command(CLI::App& app, CommandTable& commands);
 // `silt merge` (merge_command.cc).

@@ -1,5 +1,6 @@
-// `silt pipeline init | plan | run | runs | status`: options, progress and reports; the work is
-// in src/pipeline/. A run with failed assets prints its report and then exits with an error.
+// `silt pipeline init | plan | run | backfill | runs | status` (serve: pipeline_serve_command.cc): options,
+// progress and reports; the work is in src/pipeline/. A run with failed assets prints its report and then
+// exits with an error.
 #include <unistd.h>
 
 #include <cstdio>
@@ -8,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/pipeline_progress.h"
 #include "pipeline/asset_graph.h"
 #include "pipeline/runner.h"
 #include "pipeline/scaffold.h"
@@ -68,23 +70,12 @@ Status run_plan(const PipelineArgs& args) {
 
 // On a terminal one line that keeps updating; in logs one line per start and end.
 void show_progress(const pipeline::AssetRun& run, size_t done, size_t total) {
-  static const bool tty = isatty(STDERR_FILENO);
-  if (run.status.empty()) {
-    if (tty)
-      std::cerr << "\r\033[K[" << done << "/" << total << "] running " << run.asset << std::flush;
-    else
-      std::cerr << "start " << run.asset << "\n";
-    return;
-  }
-  int64_t ms = std::max<int64_t>(1, run.ended_ms - run.started_ms);
-  int64_t rate = run.rows * 1000 / ms;
-  if (tty) {
-    std::cerr << "\r\033[K[" << done << "/" << total << "] " << run.asset << " " << run.status << ", "
-              << run.rows << " rows, " << rate << " rows/s" << (done == total ? "\n" : "") << std::flush;
-  } else {
+  if (stderr_is_terminal()) return draw_progress(run, done, total);
+  if (run.status.empty())
+    std::cerr << "start " << run.asset << "\n";
+  else
     std::cerr << "end " << run.asset << " " << run.status << " rows=" << run.rows
-              << " seconds=" << seconds(ms) << "\n";
-  }
+              << " seconds=" << seconds(run.ended_ms - run.started_ms) << "\n";
 }
 
 pipeline::RunOptions run_options(const PipelineArgs& args) {
@@ -206,6 +197,21 @@ Status run_status(Session& session, const PipelineArgs& args) {
 
 }  // namespace
 
+bool stderr_is_terminal() {
+  static const bool tty = isatty(STDERR_FILENO);
+  return tty;
+}
+
+void draw_progress(const pipeline::AssetRun& run, size_t done, size_t total) {
+  if (run.status.empty()) {
+    std::cerr << "\r\033[K[" << done << "/" << total << "] running " << run.asset << std::flush;
+    return;
+  }
+  int64_t rate = run.rows * 1000 / std::max<int64_t>(1, run.ended_ms - run.started_ms);
+  std::cerr << "\r\033[K[" << done << "/" << total << "] " << run.asset << " " << run.status << ", "
+            << run.rows << " rows, " << rate << " rows/s" << (done == total ? "\n" : "") << std::flush;
+}
+
 void register_pipeline_command(CLI::App& app, CommandTable& commands) {
   auto args = std::make_shared<PipelineArgs>();
   auto* pipeline =
@@ -263,6 +269,8 @@ void register_pipeline_command(CLI::App& app, CommandTable& commands) {
   auto* status = pipeline->add_subcommand("status", "per asset: latest state, version, rows, freshness");
   add_project(status);
   commands.add(status, [args](Session& s) { return run_status(s, *args); });
+
+  register_pipeline_serve_command(*pipeline, commands);
 }
 
 }  // namespace silt::cli

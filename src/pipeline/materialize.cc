@@ -20,6 +20,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kCheckFailed = "blocking check failed: ";
+constexpr const char* kCancelled = "cancelled before its commit";
 
 // The SELECT reading one table of a source; for databases the rows are first copied into a
 // temp table of the asset's Session. `watermark`/`after` keep only newer rows.
@@ -271,6 +272,7 @@ Status materialize_in(Session& session, const Project& project, const Asset& ass
   SILT_ASSIGN_OR_RETURN(auto own_version, latest_table_version(session, asset.table_path));
   if (own_version) run.version = *own_version;
   auto st = stage_inputs(session, project, asset, options, own_version, run);
+  if (st.ok() && options.cancel && options.cancel->load()) st = Error(ErrorKind::Internal, kCancelled);
   if (st.ok()) st = write(session, asset, options, own_version, run);
   if (!st.ok()) return redact(asset, st.error());
   return ok_status();
@@ -279,6 +281,8 @@ Status materialize_in(Session& session, const Project& project, const Asset& ass
 }  // namespace
 
 bool is_check_failure(const Error& error) { return error.message().find(kCheckFailed) != std::string::npos; }
+
+bool is_cancellation(const Error& error) { return error.message() == kCancelled; }
 
 Status materialize(const Project& project, const Asset& asset, const MaterializeOptions& options,
                    AssetRun& run) {

@@ -5,6 +5,7 @@
 // its previous version. Safe to call from several threads at once (nothing is shared).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 #include "pipeline/project.h"
@@ -18,6 +19,9 @@ struct MaterializeOptions {
   std::string partition;      // the day (YYYY-MM-DD) partitioned assets build; getvariable('partition')
   int duckdb_threads = 1;
   int64_t duckdb_memory_mb = 0;  // 0: DuckDB's default (80% of RAM, too much for several at once)
+  // When set and true, the asset stops before its commit (the table keeps its version) with an
+  // error is_cancellation recognizes. Checked after staging, so a running query finishes first.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // Fills run.rows, version, input_versions and checks (also when a blocking check fails).
@@ -28,5 +32,7 @@ Status materialize(const Project& project, const Asset& asset, const Materialize
 
 // True for an error from a failed blocking check (not worth retrying).
 bool is_check_failure(const Error& error);
+// True for the error of an asset stopped by MaterializeOptions::cancel.
+bool is_cancellation(const Error& error);
 
 }  // namespace silt::pipeline

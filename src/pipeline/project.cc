@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "pipeline/asset_graph.h"
+#include "pipeline/cron.h"
 #include "util/sql_text.h"
 
 namespace silt::pipeline {
@@ -86,10 +87,9 @@ Result<Schedule> parse_schedule(const std::string& name, const toml::node& node)
     std::string k(key.str());
     if (k == "cron") {
       SILT_ASSIGN_OR_RETURN(s.cron, string_value(value, "cron"));
-      std::istringstream fields(s.cron);
-      int n = 0;
-      for (std::string f; fields >> f;) n++;
-      if (n != 5) return config_error(value, "schedules." + name + ".cron needs five fields");
+      auto parsed = parse_cron(s.cron);
+      if (!parsed.ok())
+        return config_error(value, "schedules." + name + ".cron: " + parsed.error().message());
     } else if (k == "select") {
       const auto* list = value.as_array();
       if (!list) return config_error(value, "schedules." + name + ".select must be a list of selectors");

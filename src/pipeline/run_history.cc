@@ -2,7 +2,9 @@
 #include "pipeline/run_history.h"
 
 #include <charconv>
+#include <chrono>
 #include <ctime>
+#include <thread>
 
 #include "ops/write.h"
 #include "util/path.h"
@@ -116,6 +118,15 @@ std::string new_run_id() {
   std::snprintf(buf, sizeof buf, "%04d%02d%02d-%02d%02d%02d-%03d", tm.tm_year + 1900, tm.tm_mon + 1,
                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
   return buf;
+}
+
+std::string new_run_id_after(const std::string& previous) {
+  std::string id = new_run_id();
+  while (id <= previous) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    id = new_run_id();
+  }
+  return id;
 }
 
 Result<int64_t> run_number(const std::string& run_id) {

@@ -17,7 +17,7 @@ struct AssetRun {
   std::string run_id;
   std::string asset;
   int64_t started_ms = 0, ended_ms = 0;
-  std::string status;                 // success | failed | skipped
+  std::string status;                 // success | failed | skipped | cancelled
   int64_t rows = 0;                   // rows written by this materialization
   int64_t version = -1;               // table version produced (or current, when nothing was committed)
   std::string input_versions = "{}";  // JSON object: upstream asset -> version read
@@ -47,6 +47,8 @@ Result<std::vector<AssetRun>> latest_per_asset(Session& session, const std::stri
 // Ids are the UTC start time, "YYYYMMDD-HHMMSS-mmm", so they sort by time and map to an
 // increasing number (the idempotent app version of the commits the run makes).
 std::string new_run_id();
+// A new id sorting after `previous` (waits for the clock to pass it), for runs started in a row.
+std::string new_run_id_after(const std::string& previous);
 // The number of a run id; InvalidArgument for text not in that form.
 Result<int64_t> run_number(const std::string& run_id);
 

@@ -38,9 +38,12 @@ AssetRun run_asset(const Project& project, const Asset& asset, const Materialize
       run.status = "success";
       return run;
     }
-    run.status = "failed";
+    // A failure while the run is being cancelled (a command asset's program killed by the same
+    // Ctrl-C, say) counts as cancelled, keeping its error, and is not retried.
+    bool cancelled = is_cancellation(st.error()) || (options.cancel && options.cancel->load());
+    run.status = cancelled ? "cancelled" : "failed";
     run.error = st.error().message();
-    if (attempt >= retries || is_check_failure(st.error())) return run;
+    if (attempt >= retries || is_check_failure(st.error()) || cancelled) return run;
     std::this_thread::sleep_for(std::chrono::milliseconds(project.config.retry_backoff_ms << attempt));
   }
 }
@@ -93,6 +96,7 @@ Result<RunReport> run_pipeline(Session& session, const Project& project, const R
   mopts.app_version = run_number_value;
   mopts.full_refresh = options.full_refresh;
   mopts.partition = report.partition = partition;
+  mopts.cancel = options.cancel;
   // Each DuckDB gets its share of the cores and of memory, so parallel assets do not
   // oversubscribe them.
   int parallel = std::max(1, std::min<int>(threads, static_cast<int>(todo.size())));
@@ -116,7 +120,28 @@ Result<RunReport> run_pipeline(Session& session, const Project& project, const R
     report.assets.push_back(std::move(run));
     return ok_status();
   };
+  // An asset that never ran, recorded with why.
+  auto not_run = [&](const std::string& name, const std::string& status, const std::string& why) {
+    AssetRun run;
+    run.run_id = report.run_id;
+    run.asset = name;
+    run.started_ms = run.ended_ms = now_ms();
+    run.status = status;
+    run.error = why;
+    return run;
+  };
+  auto cancelled = [&] { return options.cancel && options.cancel->load(); };
   while (!waiting.empty() || running > 0) {
+    if (cancelled()) {
+      Status recorded;
+      for (const auto& name : waiting)
+        if (recorded.ok()) recorded = finish(not_run(name, "cancelled", "run cancelled"));
+      waiting.clear();
+      if (!recorded.ok()) {
+        for (auto& w : workers) w.join();
+        return recorded.error();
+      }
+    }
     for (auto it = waiting.begin(); it != waiting.end() && static_cast<int>(running) < threads;) {
       if (!ready(*it)) {
         ++it;
@@ -151,13 +176,8 @@ Result<RunReport> run_pipeline(Session& session, const Project& project, const R
       // Everything downstream of a failure is skipped and recorded as such, with the reason.
       for (const auto& down : downstream_of(project, failed)) {
         if (!waiting.erase(down)) continue;
-        AssetRun skipped;
-        skipped.run_id = report.run_id;
-        skipped.asset = down;
-        skipped.started_ms = skipped.ended_ms = now_ms();
-        skipped.status = "skipped";
-        skipped.error = "upstream asset " + failed + " failed";
-        if (recorded.ok()) recorded = finish(std::move(skipped));
+        if (recorded.ok())
+          recorded = finish(not_run(down, "skipped", "upstream asset " + failed + " failed"));
       }
     }
     if (!recorded.ok()) {
@@ -181,12 +201,8 @@ Result<std::vector<RunReport>> backfill(Session& session, const Project& project
   for (int64_t day = first; day <= last; day += kDayMs) {
     RunOptions one = options;
     one.partition = format_timestamp_ms(day).substr(0, 10);
-    // Run ids are milliseconds: wait for a new one, so every day commits under its own.
-    do {
-      one.run_id = new_run_id();
-      if (*one.run_id <= previous_id) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    } while (*one.run_id <= previous_id);
-    previous_id = *one.run_id;
+    // Run ids are milliseconds: every day commits under its own.
+    one.run_id = previous_id = new_run_id_after(previous_id);
     SILT_ASSIGN_OR_RETURN(auto report, run_pipeline(session, project, one));
     reports.push_back(std::move(report));
   }

@@ -5,6 +5,7 @@
 // The caller's Session is used by the calling thread only (for the history).
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <string>
@@ -24,6 +25,10 @@ struct RunOptions {
   std::string partition;              // the day partitioned assets build (resume: the run's)
   // Progress events: an asset starts (run.status empty) or ends. Called on the calling thread.
   std::function<void(const AssetRun& run, size_t done, size_t total)> on_progress;
+  // Cooperative cancellation: once true, no asset starts, assets in flight stop before their
+  // commit (tables keep their versions; an asset already committing completes), and every asset
+  // not run is recorded as "cancelled". May be set from another thread or a signal handler.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct RunReport {

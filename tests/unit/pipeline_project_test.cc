@@ -210,8 +210,14 @@ TEST_F(PipelineConfig, ErrorsNameTheLine) {
   EXPECT_NE(kind.error().message().find("sources.x.kind"), std::string::npos);
   auto cron = load("[schedules.n]\ncron = \"0 2 * *\"\n");
   ASSERT_FALSE(cron.ok());
-  EXPECT_NE(cron.error().message().find("silt.toml:2: schedules.n.cron needs five fields"),
-            std::string::npos);
+  EXPECT_NE(cron.error().message().find("silt.toml:2: schedules.n.cron: cron \"0 2 * *\": expected 5 fields"),
+            std::string::npos)
+      << cron.error().message();
+  auto range = load("[schedules.n]\ncron = \"0 25 * * *\"\n");
+  ASSERT_FALSE(range.ok());
+  EXPECT_NE(range.error().message().find("silt.toml:2: schedules.n.cron: cron \"0 25 * * *\": hour field"),
+            std::string::npos)
+      << range.error().message();
   auto main = load("[sources.main]\nkind = \"files\"\npath = \"d\"\n");
   ASSERT_FALSE(main.ok());
   EXPECT_NE(main.error().message().find("silt.toml:1: sources.main: the name is reserved"), std::string::npos)
