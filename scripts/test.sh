@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the whole test suite (unit, conformance, e2e).
 # Under CI=true (or SILT_SANITIZE=1) it then builds again with ASan/UBSan and runs the suite
-# there too, except the long multi-process concurrency and conformance runs.
+# there too, except the long multi-process concurrency and conformance runs. The source tests'
+# database servers (PostgreSQL, Firebird) are started first by scripts/services.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
+bash scripts/services.sh
 ctest --test-dir build -j "$(nproc)" --output-on-failure
 if [ "${CI:-}" = true ] || [ "${SILT_SANITIZE:-0}" = 1 ]; then
   BUILD_DIR=build-asan BUILD_TYPE=Debug SILT_SANITIZE=1 bash scripts/build.sh
