@@ -1,0 +1,171 @@
+// Test support for the source readers: connection settings of the test servers started by
+// scripts/services.sh (SILT_TEST_PG_* / SILT_TEST_FB_* variables, else build/services.env),
+// running setup SQL through the servers' own command-line clients (psql, isql-fb), and checking
+// copied values against DuckDB literals written by hand.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "../support/shared_tables.h"
+#include "duckdb/engine.h"
+#include "sources/source.h"
+
+namespace silt::testing {
+
+inline bool port_open(int port);
+
+// Settings of test server `prefix` ("PG" or "FB"): the environment first, then services.env.
+inline std::map<std::string, std::string> service_settings(const std::string& prefix) {
+  std::map<std::string, std::string> env;
+  std::ifstream in(SILT_SOURCE_DIR "/build/services.env");
+  for (std::string line; std::getline(in, line);) {
+    size_t eq = line.find('=');
+    if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  std::map<std::string, std::string> out;
+  for (const char* key : {"HOST", "PORT", "DATABASE", "USER", "PASSWORD_FILE"}) {
+    std::string name = "SILT_TEST_" + prefix + "_" + key;
+    const char* v = std::getenv(name.c_str());
+    if (v)
+      out[key] = v;
+    else if (env.count(name))
+      out[key] = env[name];
+  }
+  return out;
+}
+
+// A source config for test server `prefix` of `kind`, or nullopt when it is not configured or
+// not running.
+inline std::optional<silt::sources::SourceConfig> server_source(const std::string& prefix,
+                                                                const std::string& kind) {
+  auto s = service_settings(prefix);
+  for (const char* key : {"HOST", "PORT", "DATABASE", "USER", "PASSWORD_FILE"}) {
+    if (!s.count(key)) return std::nullopt;
+  }
+  if (!port_open(std::atoi(s["PORT"].c_str()))) return std::nullopt;
+  return silt::sources::SourceConfig{"test_" + kind,
+                                     kind,
+                                     {{"host", s["HOST"]},
+                                      {"port", s["PORT"]},
+                                      {"database", s["DATABASE"]},
+                                      {"user", s["USER"]},
+                                      {"password_file", s["PASSWORD_FILE"]},
+                                      {"connect_timeout_s", "5"}}};
+}
+
+inline std::string read_file_text(const std::string& path) {
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
+
+// Runs `script` through a client command line (which reads it on stdin); its exit code.
+inline int run_script(const std::string& command, const std::string& script) {
+  FILE* p = ::popen(command.c_str(), "w");
+  if (!p) return -1;
+  std::fwrite(script.data(), 1, script.size(), p);
+  return ::pclose(p);
+}
+
+// SQL through psql; the password goes in the environment, not on the command line.
+inline int run_psql(const silt::sources::SourceConfig& c, const std::string& sql) {
+  ::setenv("PGPASSWORD", read_file_text(c.settings.at("password_file")).c_str(), 1);
+  return run_script("psql -X -q -v ON_ERROR_STOP=1 -h " + c.settings.at("host") + " -p " +
+                        c.settings.at("port") + " -U " + c.settings.at("user") + " -d " +
+                        c.settings.at("database") + " >/dev/null",
+                    "SET client_min_messages = warning;\n" + sql);
+}
+
+// SQL through isql-fb with a UTF8 connection.
+inline int run_isql(const silt::sources::SourceConfig& c, const std::string& sql) {
+  ::setenv("ISC_USER", c.settings.at("user").c_str(), 1);
+  ::setenv("ISC_PASSWORD", read_file_text(c.settings.at("password_file")).c_str(), 1);
+  return run_script("isql-fb -q -b -ch UTF8 " + c.settings.at("host") + "/" + c.settings.at("port") + ":" +
+                        c.settings.at("database") + " >/dev/null",
+                    sql);
+}
+
+// True when something accepts TCP connections on 127.0.0.1:port.
+inline bool port_open(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(uint16_t(port));
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// A TCP port on 127.0.0.1 that nothing listens on (bound, then released).
+inline int closed_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// A column of a copied table: its DuckDB type and, per row id, a DuckDB literal it must equal
+// ("NULL" for NULL).
+struct ExpectedColumn {
+  std::string name;
+  std::string type;
+  std::vector<std::string> values;  // for ids 1, 2, ...
+};
+
+// Checks every column of `table` (with an integer key column `id`) against `expected`.
+inline void expect_columns(silt::db::Connection& conn, const std::string& table, const std::string& id,
+                           const std::vector<ExpectedColumn>& expected) {
+  for (const ExpectedColumn& col : expected) {
+    for (size_t row = 0; row < col.values.size(); row++) {
+      const std::string& lit = col.values[row];
+      std::string q = "\"" + col.name + "\"";
+      std::string test = lit == "NULL" ? q + " IS NULL" : q + " = " + lit;
+      auto got =
+          conn.query_text("SELECT typeof(" + q + "), (" + test + ")::VARCHAR, " + q + "::VARCHAR FROM " +
+                          table + " WHERE \"" + id + "\" = " + std::to_string(row + 1));
+      ASSERT_TRUE(got.ok()) << col.name << ": " << got.error().message();
+      ASSERT_EQ(got->size(), 1u) << "row " << row + 1;
+      EXPECT_EQ((*got)[0][0].value_or("?"), col.type) << col.name;
+      EXPECT_EQ((*got)[0][1].value_or("NULL"), "true")
+          << col.name << " row " << row + 1 << ": got " << (*got)[0][2].value_or("NULL") << ", want " << lit;
+    }
+  }
+}
+
+// The ids of `table` in order, as "1,2,3".
+inline std::string ids(silt::db::Connection& conn, const std::string& table, const std::string& id = "id") {
+  auto v =
+      conn.scalar("SELECT string_agg(\"" + id + "\"::VARCHAR, ',' ORDER BY \"" + id + "\") FROM " + table);
+  if (!v.ok()) return "error: " + v.error().message();
+  return v->value_or("");
+}
+
+}  // namespace silt::testing
+
+// In a test body: a source config for a test server, failing under CI=true and skipping
+// elsewhere when scripts/services.sh has not set one up.
+#define REQUIRE_SERVER(var, prefix, kind)                                                                    \
+  auto var##_opt = ::silt::testing::server_source(prefix, kind);                                             \
+  if (!var##_opt) {                                                                                          \
+    if (::silt::testing::in_ci()) FAIL() << kind << " test server not configured (run scripts/services.sh)"; \
+    GTEST_SKIP() << kind << " test server not configured: run scripts/services.sh as root";                  \
+  }                                                                                                          \
+  silt::sources::SourceConfig var = *var##_opt
