@@ -9,6 +9,12 @@ SourceColumn decimal_column(std::string name, int precision, int scale) {
   return SourceColumn{std::move(name), ColumnType::Decimal, precision, scale};
 }
 
+std::string_view unpadded(const SourceColumn& column, std::string_view text) {
+  if (!column.blank_padded) return text;
+  size_t end = text.find_last_not_of(' ');
+  return end == std::string_view::npos ? std::string_view() : text.substr(0, end + 1);
+}
+
 std::string duckdb_type_sql(const SourceColumn& c) {
   switch (c.type) {
     case ColumnType::Boolean:

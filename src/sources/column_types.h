@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace silt::sources {
 
@@ -26,9 +27,13 @@ enum class ColumnType {
 struct SourceColumn {
   std::string name;
   ColumnType type = ColumnType::Varchar;
-  int precision = 0;  // Decimal only
-  int scale = 0;      // Decimal only
+  int precision = 0;          // Decimal only
+  int scale = 0;              // Decimal only
+  bool blank_padded = false;  // CHAR(n): the source pads values with blanks, not part of them
 };
+
+// `text` without the blank padding of a blank_padded column; unchanged otherwise.
+std::string_view unpadded(const SourceColumn& column, std::string_view text);
 
 // A DECIMAL(precision, scale) column, or VARCHAR (the exact text) when DuckDB's 38 digits cannot
 // hold it or the source gives no precision: text keeps every digit, DOUBLE would not.

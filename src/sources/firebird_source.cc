@@ -48,8 +48,12 @@ SourceColumn column_for(const XSQLVAR& v) {
   int scale = v.sqlscale;
   switch (v.sqltype & ~1) {
     case SQL_TEXT:
-    case SQL_VARYING:
-      return {name, (v.sqlsubtype & 0xff) == kOctets ? ColumnType::Blob : ColumnType::Varchar};
+    case SQL_VARYING: {
+      bool binary = (v.sqlsubtype & 0xff) == kOctets;
+      SourceColumn c{name, binary ? ColumnType::Blob : ColumnType::Varchar};
+      c.blank_padded = !binary && (v.sqltype & ~1) == SQL_TEXT;
+      return c;
+    }
     // Scaled integers (NUMERIC/DECIMAL) get the digit capacity of their storage: the XSQLDA does
     // not carry the declared precision, and Firebird does not cap values to it either.
     case SQL_SHORT:
@@ -196,46 +200,48 @@ T load(const char* p) {
   return v;
 }
 
+// A plain integer, or a scaled one (NUMERIC/DECIMAL) as decimal text for DuckDB's cast.
+template <class T>
+void append_integer(T value, int scale, db::Appender& out) {
+  if (scale) {
+    out.append(scaled_text(value, scale));
+  } else if constexpr (sizeof(T) == 2) {
+    out.append_i16(value);
+  } else if constexpr (sizeof(T) == 4) {
+    out.append_i32(value);
+  } else {
+    out.append(int64_t(value));
+  }
+}
+
+// CHAR/VARCHAR bytes: BLOB for the OCTETS charset, else UTF-8 text (CHAR's padding dropped).
+void append_chars(std::string_view bytes, const SourceColumn& col, db::Appender& out) {
+  if (col.type == ColumnType::Blob) {
+    out.append_blob(bytes.data(), bytes.size());
+  } else {
+    out.append(unpadded(col, bytes));
+  }
+}
+
 // Appends the non-null value of `v`.
 Status append_value(FbSession& fb, const XSQLVAR& v, const SourceColumn& col, db::Appender& out,
                     std::string& scratch) {
   const char* p = v.sqldata;
   switch (v.sqltype & ~1) {
-    case SQL_TEXT: {
-      std::string_view text(p, size_t(v.sqllen));
-      if (col.type == ColumnType::Blob) {
-        out.append_blob(text.data(), text.size());
-      } else {  // CHAR(n) comes blank-padded; the padding is not part of the value
-        out.append(text.substr(0, text.find_last_not_of(' ') + 1));
-      }
+    case SQL_TEXT:
+      append_chars(std::string_view(p, size_t(v.sqllen)), col, out);
       return ok_status();
-    }
-    case SQL_VARYING: {
-      std::string_view text(p + sizeof(short), size_t(load<short>(p)));
-      if (col.type == ColumnType::Blob) {
-        out.append_blob(text.data(), text.size());
-      } else {
-        out.append(text);
-      }
+    case SQL_VARYING:
+      append_chars(std::string_view(p + sizeof(short), size_t(load<short>(p))), col, out);
       return ok_status();
-    }
     case SQL_SHORT:
-      if (v.sqlscale)
-        out.append(scaled_text(load<int16_t>(p), v.sqlscale));
-      else
-        out.append_i16(load<int16_t>(p));
+      append_integer(load<int16_t>(p), v.sqlscale, out);
       return ok_status();
     case SQL_LONG:
-      if (v.sqlscale)
-        out.append(scaled_text(load<int32_t>(p), v.sqlscale));
-      else
-        out.append_i32(load<int32_t>(p));
+      append_integer(load<int32_t>(p), v.sqlscale, out);
       return ok_status();
     case SQL_INT64:
-      if (v.sqlscale)
-        out.append(scaled_text(load<int64_t>(p), v.sqlscale));
-      else
-        out.append(load<int64_t>(p));
+      append_integer(load<int64_t>(p), v.sqlscale, out);
       return ok_status();
     case SQL_FLOAT:
       out.append_float(load<float>(p));

@@ -47,9 +47,8 @@ struct Clear {
 };
 using PgResult = std::unique_ptr<PGresult, Clear>;
 
-SourceColumn column_for(const PGresult* res, int i, bool& trim_padding) {
+SourceColumn column_for(const PGresult* res, int i) {
   std::string name = PQfname(res, i);
-  trim_padding = false;
   switch (PQftype(res, i)) {
     case kBool:
       return {name, ColumnType::Boolean};
@@ -81,9 +80,11 @@ SourceColumn column_for(const PGresult* res, int i, bool& trim_padding) {
       if (mod < 4) return {name, ColumnType::Varchar};
       return decimal_column(name, ((mod - 4) >> 16) & 0xffff, (mod - 4) & 0xffff);
     }
-    case kBpchar:
-      trim_padding = true;
-      return {name, ColumnType::Varchar};
+    case kBpchar: {
+      SourceColumn c{name, ColumnType::Varchar};
+      c.blank_padded = true;
+      return c;
+    }
     default:
       return {name, ColumnType::Varchar};  // text, varchar, name, json, ... as their text
   }
@@ -115,7 +116,7 @@ bool parse_int(std::string_view text, T& out) {
 }
 
 // Appends one non-null value given as text; false when the text is not of the column's type.
-bool append_text_value(std::string_view text, const SourceColumn& col, bool trim_padding, db::Appender& out,
+bool append_text_value(std::string_view text, const SourceColumn& col, db::Appender& out,
                        std::string& scratch) {
   switch (col.type) {
     case ColumnType::Boolean:
@@ -159,8 +160,7 @@ bool append_text_value(std::string_view text, const SourceColumn& col, bool trim
       out.append_blob(scratch.data(), scratch.size());
       return true;
     case ColumnType::Varchar:
-      if (trim_padding) text = text.substr(0, text.find_last_not_of(' ') + 1);
-      out.append(text);
+      out.append(unpadded(col, text));
       return true;
     default:  // decimal, date, time, timestamps, uuid: DuckDB's cast reads PostgreSQL's ISO text
       out.append(text);
@@ -235,7 +235,6 @@ Result<int64_t> copy_postgres(const SourceConfig& source, std::string_view query
   SILT_TRY(pg.run("DECLARE silt_rows NO SCROLL CURSOR FOR " + std::string(statement_body(query)), "query"));
   const std::string fetch = "FETCH FORWARD " + std::to_string(options.batch_rows) + " FROM silt_rows";
   std::optional<BatchSink> sink;
-  std::vector<bool> trim;
   std::string scratch;
   for (;;) {
     SILT_ASSIGN_OR_RETURN(PgResult batch, pg.run(fetch, "fetching rows"));
@@ -243,12 +242,7 @@ Result<int64_t> copy_postgres(const SourceConfig& source, std::string_view query
     int cols = PQnfields(res), rows = PQntuples(res);
     if (!sink) {  // the first batch, even an empty one, describes the columns
       std::vector<SourceColumn> columns;
-      trim.assign(cols, false);
-      for (int i = 0; i < cols; i++) {
-        bool t;
-        columns.push_back(column_for(res, i, t));
-        trim[i] = t;
-      }
+      for (int i = 0; i < cols; i++) columns.push_back(column_for(res, i));
       SILT_ASSIGN_OR_RETURN(auto opened, BatchSink::open(conn, target, std::move(columns), options));
       sink.emplace(std::move(opened));
     }
@@ -260,7 +254,7 @@ Result<int64_t> copy_postgres(const SourceConfig& source, std::string_view query
         }
         std::string_view text(PQgetvalue(res, r, i), size_t(PQgetlength(res, r, i)));
         const SourceColumn& col = sink->columns()[i];
-        if (!append_text_value(text, col, trim[i], sink->appender(), scratch))
+        if (!append_text_value(text, col, sink->appender(), scratch))
           return sink->value_error(
               i, "value '" + std::string(text.substr(0, 60)) + "' does not fit " + duckdb_type_sql(col));
       }

@@ -14,12 +14,8 @@ using silt::sources::table_query;
 
 namespace {
 
-class Firebird : public ::testing::Test {
+class Firebird : public silt::testing::SourceTest {
  protected:
-  void SetUp() override {
-    db_ = std::move(silt::db::Database::open_in_memory().value());
-    conn_ = std::move(silt::db::Connection::open(*db_).value());
-  }
   // Drops `table` if it exists, then runs `sql`.
   static int recreate(const silt::sources::SourceConfig& fb, const std::string& table,
                       const std::string& sql) {
@@ -29,8 +25,6 @@ class Firebird : public ::testing::Test {
                                        table + "')) THEN EXECUTE STATEMENT 'DROP TABLE " + table +
                                        "'; END^\nSET TERM ; ^\nCOMMIT;\n" + sql + "\nCOMMIT;\n");
   }
-  std::optional<silt::db::Database> db_;
-  std::optional<silt::db::Connection> conn_;
 };
 
 TEST_F(Firebird, EveryCommonTypeWithNullsAndUnicode) {
@@ -115,9 +109,7 @@ INSERT INTO SILT_EVENTS VALUES (10, '2024-01-10', '2024-01-02 00:00:00');
 )"),
             0);
   auto check = [&](const std::string& col, const std::string& after, const std::string& want) {
-    auto rows = copy_query(fb, table_query(fb, "SILT_EVENTS", col, after), *conn_, "w");
-    ASSERT_TRUE(rows.ok()) << rows.error().message();
-    EXPECT_EQ(silt::testing::ids(*conn_, "w", "ID"), want) << col << " > " << after;
+    silt::testing::expect_watermark_ids(*conn_, fb, "SILT_EVENTS", "ID", col, after, want);
   };
   check("ID", "2", "3,10");
   check("DAY_", "2024-01-02", "3,10");
@@ -130,34 +122,13 @@ INSERT INTO SILT_EVENTS VALUES (10, '2024-01-10', '2024-01-02 00:00:00');
 }
 
 TEST_F(Firebird, ServerDownIsAnIoErrorNamingSourceHostAndPort) {
-  silt::sources::SourceConfig fb{"ledger",
-                                 "firebird",
-                                 {{"host", "127.0.0.1"},
-                                  {"port", std::to_string(silt::testing::closed_port())},
-                                  {"database", "/nowhere.fdb"},
-                                  {"user", "x"},
-                                  {"connect_timeout_s", "2"}}};
-  auto rows = copy_query(fb, "SELECT 1 FROM RDB$DATABASE", *conn_, "t");
-  ASSERT_FALSE(rows.ok());
-  EXPECT_EQ(rows.error().kind(), silt::ErrorKind::Io);
-  EXPECT_NE(rows.error().message().find("source ledger"), std::string::npos) << rows.error().message();
-  EXPECT_NE(rows.error().message().find("127.0.0.1:" + fb.settings["port"]), std::string::npos)
-      << rows.error().message();
-  EXPECT_EQ(rows.error().message().find('\n'), std::string::npos);
+  silt::testing::expect_unreachable(*conn_, "firebird", "SELECT 1 FROM RDB$DATABASE");
 }
 
 TEST_F(Firebird, WrongPasswordErrorDoesNotContainIt) {
   REQUIRE_SERVER(fb, "FB", "firebird");
-  const std::string secret = "Wr0ng-s3cret-fb42";
-  ::setenv("SILT_TEST_WRONG_FB_PASSWORD", secret.c_str(), 1);
-  fb.settings.erase("password_file");
-  fb.settings["password_env"] = "SILT_TEST_WRONG_FB_PASSWORD";
-  auto rows = copy_query(fb, "SELECT 1 FROM RDB$DATABASE", *conn_, "t");
-  ASSERT_FALSE(rows.ok());
-  EXPECT_NE(rows.error().message().find("source test_firebird"), std::string::npos) << rows.error().message();
-  EXPECT_NE(rows.error().message().find("user name and password are not defined"), std::string::npos)
-      << rows.error().message();
-  EXPECT_EQ(rows.error().message().find(secret), std::string::npos) << rows.error().message();
+  silt::testing::expect_wrong_password_hidden(*conn_, fb, "SELECT 1 FROM RDB$DATABASE",
+                                              "user name and password are not defined");
 }
 
 TEST_F(Firebird, ArraysAreRefusedNamingTheColumn) {

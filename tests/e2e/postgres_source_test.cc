@@ -14,15 +14,7 @@ using silt::testing::ExpectedColumn;
 
 namespace {
 
-class Postgres : public ::testing::Test {
- protected:
-  void SetUp() override {
-    db_ = std::move(silt::db::Database::open_in_memory().value());
-    conn_ = std::move(silt::db::Connection::open(*db_).value());
-  }
-  std::optional<silt::db::Database> db_;
-  std::optional<silt::db::Connection> conn_;
-};
+using Postgres = silt::testing::SourceTest;
 
 TEST_F(Postgres, EveryCommonTypeWithNullsAndUnicode) {
   REQUIRE_SERVER(pg, "PG", "postgres");
@@ -113,9 +105,7 @@ INSERT INTO silt_events VALUES
 )"),
             0);
   auto check = [&](const std::string& col, const std::string& after, const std::string& want) {
-    auto rows = copy_query(pg, table_query(pg, "silt_events", col, after), *conn_, "w");
-    ASSERT_TRUE(rows.ok()) << rows.error().message();
-    EXPECT_EQ(silt::testing::ids(*conn_, "w"), want) << col << " > " << after;
+    silt::testing::expect_watermark_ids(*conn_, pg, "silt_events", "id", col, after, want);
   };
   check("id", "2", "3,10");  // numerically: 10 > 2 though '10' < '2' as text
   check("day", "2024-01-02", "3,10");
@@ -129,34 +119,12 @@ INSERT INTO silt_events VALUES
 }
 
 TEST_F(Postgres, ServerDownIsAnIoErrorNamingSourceHostAndPort) {
-  silt::sources::SourceConfig pg{"orders_db",
-                                 "postgres",
-                                 {{"host", "127.0.0.1"},
-                                  {"port", std::to_string(silt::testing::closed_port())},
-                                  {"database", "x"},
-                                  {"user", "x"},
-                                  {"connect_timeout_s", "2"}}};
-  auto rows = copy_query(pg, "SELECT 1", *conn_, "t");
-  ASSERT_FALSE(rows.ok());
-  EXPECT_EQ(rows.error().kind(), silt::ErrorKind::Io);
-  EXPECT_NE(rows.error().message().find("source orders_db"), std::string::npos) << rows.error().message();
-  EXPECT_NE(rows.error().message().find("127.0.0.1:" + pg.settings["port"]), std::string::npos)
-      << rows.error().message();
-  EXPECT_EQ(rows.error().message().find('\n'), std::string::npos);
+  silt::testing::expect_unreachable(*conn_, "postgres", "SELECT 1");
 }
 
 TEST_F(Postgres, WrongPasswordErrorDoesNotContainIt) {
   REQUIRE_SERVER(pg, "PG", "postgres");
-  const std::string secret = "Wr0ng-s3cret-9d7f";
-  ::setenv("SILT_TEST_WRONG_PASSWORD", secret.c_str(), 1);
-  pg.settings.erase("password_file");
-  pg.settings["password_env"] = "SILT_TEST_WRONG_PASSWORD";
-  auto rows = copy_query(pg, "SELECT 1", *conn_, "t");
-  ASSERT_FALSE(rows.ok());
-  EXPECT_NE(rows.error().message().find("source test_postgres"), std::string::npos) << rows.error().message();
-  EXPECT_NE(rows.error().message().find("password authentication failed"), std::string::npos)
-      << rows.error().message();
-  EXPECT_EQ(rows.error().message().find(secret), std::string::npos) << rows.error().message();
+  silt::testing::expect_wrong_password_hidden(*conn_, pg, "SELECT 1", "password authentication failed");
 }
 
 TEST_F(Postgres, BadQueryNamesTheSourceAndLeavesNoTable) {

@@ -18,11 +18,10 @@ using silt::sources::table_query;
 
 namespace {
 
-class Sqlite : public ::testing::Test {
+class Sqlite : public silt::testing::SourceTest {
  protected:
   void SetUp() override {
-    db_ = std::move(silt::db::Database::open_in_memory().value());
-    conn_ = std::move(silt::db::Connection::open(*db_).value());
+    SourceTest::SetUp();
     dir_ = std::filesystem::temp_directory_path() /
            ("silt_sqlite_" + std::to_string(::getpid()) + "_" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -44,8 +43,6 @@ class Sqlite : public ::testing::Test {
     ASSERT_EQ(rc, SQLITE_OK) << msg;
   }
 
-  std::optional<silt::db::Database> db_;
-  std::optional<silt::db::Connection> conn_;
   std::filesystem::path dir_;
   SourceConfig source_;
 };
@@ -170,9 +167,7 @@ INSERT INTO ev VALUES (1, '2024-01-01', '2024-01-01 10:00:00'), (2, '2024-01-02'
   (3, '2024-01-03', '2024-01-01 12:30:00+02:00'), (4, '2024-01-04', 2460311.25), (10, '2024-01-10', 1704114000);
 )");
   auto check = [&](const std::string& col, const std::string& after, const std::string& want) {
-    auto rows = copy_query(source_, table_query(source_, "ev", col, after), *conn_, "w");
-    ASSERT_TRUE(rows.ok()) << rows.error().message();
-    EXPECT_EQ(silt::testing::ids(*conn_, "w"), want) << col << " > " << after;
+    silt::testing::expect_watermark_ids(*conn_, source_, "ev", "id", col, after, want);
   };
   // In UTC: 10:00, 11:00, 10:30, 18:00 (Julian day), 13:00 (Unix seconds). As plain text, id 3
   // would sort after 10:30 and the numbers before every text.

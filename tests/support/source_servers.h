@@ -158,6 +158,63 @@ inline std::string ids(silt::db::Connection& conn, const std::string& table, con
   return v->value_or("");
 }
 
+// A DuckDB in memory for a source test to copy into.
+class SourceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::move(silt::db::Database::open_in_memory().value());
+    conn_ = std::move(silt::db::Connection::open(*db_).value());
+  }
+  std::optional<silt::db::Database> db_;
+  std::optional<silt::db::Connection> conn_;
+};
+
+// Copies table_query(table, column > after) and expects the ids `want` ("3,10").
+inline void expect_watermark_ids(silt::db::Connection& conn, const silt::sources::SourceConfig& source,
+                                 const std::string& table, const std::string& id, const std::string& column,
+                                 const std::string& after, const std::string& want) {
+  auto rows =
+      silt::sources::copy_query(source, silt::sources::table_query(source, table, column, after), conn, "w");
+  ASSERT_TRUE(rows.ok()) << rows.error().message();
+  EXPECT_EQ(ids(conn, "w", id), want) << column << " > " << after;
+}
+
+// A `kind` source on a port nothing listens on: an Io error naming the source, host and port.
+inline void expect_unreachable(silt::db::Connection& conn, const std::string& kind,
+                               const std::string& query) {
+  std::string port = std::to_string(closed_port());
+  silt::sources::SourceConfig source{"down_" + kind,
+                                     kind,
+                                     {{"host", "127.0.0.1"},
+                                      {"port", port},
+                                      {"database", "/nowhere"},
+                                      {"user", "x"},
+                                      {"connect_timeout_s", "2"}}};
+  auto rows = silt::sources::copy_query(source, query, conn, "t");
+  ASSERT_FALSE(rows.ok());
+  EXPECT_EQ(rows.error().kind(), silt::ErrorKind::Io);
+  const std::string& msg = rows.error().message();
+  EXPECT_EQ(msg.rfind("source down_" + kind + ": cannot connect to " + kind + " at 127.0.0.1:" + port, 0), 0u)
+      << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos);
+}
+
+// `source` with a wrong password from the environment: the error names the source and says
+// `server_says`, and does not contain the password.
+inline void expect_wrong_password_hidden(silt::db::Connection& conn, silt::sources::SourceConfig source,
+                                         const std::string& query, const std::string& server_says) {
+  const std::string secret = "Wr0ng-s3cret-" + source.kind;
+  ::setenv("SILT_TEST_WRONG_PASSWORD", secret.c_str(), 1);
+  source.settings.erase("password_file");
+  source.settings["password_env"] = "SILT_TEST_WRONG_PASSWORD";
+  auto rows = silt::sources::copy_query(source, query, conn, "t");
+  ASSERT_FALSE(rows.ok());
+  const std::string& msg = rows.error().message();
+  EXPECT_EQ(msg.rfind("source " + source.name + ": ", 0), 0u) << msg;
+  EXPECT_NE(msg.find(server_says), std::string::npos) << msg;
+  EXPECT_EQ(msg.find(secret), std::string::npos) << msg;
+}
+
 }  // namespace silt::testing
 
 // In a test body: a source config for a test server, failing under CI=true and skipping
