@@ -9,7 +9,6 @@
 #include "sources/source.h"
 
 using silt::sources::copy_query;
-using silt::sources::CopyOptions;
 using silt::sources::table_query;
 
 namespace {
@@ -83,16 +82,7 @@ END^
 SET TERM ; ^
 )"),
             0);
-  std::vector<int64_t> progress;
-  CopyOptions options;
-  options.batch_rows = 5'000;
-  options.progress = [&](int64_t rows) { progress.push_back(rows); };
-  auto rows = copy_query(fb, "SELECT * FROM SILT_BIG", *conn_, "big", options);
-  ASSERT_TRUE(rows.ok()) << rows.error().message();
-  EXPECT_EQ(*rows, 50'000);
-  std::vector<int64_t> expected;
-  for (int64_t n = 5'000; n <= 50'000; n += 5'000) expected.push_back(n);
-  EXPECT_EQ(progress, expected);
+  silt::testing::expect_streamed_in_batches(*conn_, fb, "SELECT * FROM SILT_BIG", "big", 5'000, 50'000);
   EXPECT_EQ(conn_->scalar("SELECT sum(\"ID\") FROM big")->value_or(""), "1250025000");  // 50000 * 50001 / 2
   EXPECT_EQ(conn_->scalar("SELECT count(*) FROM big WHERE \"PAYLOAD\" <> 'row ' || \"ID\"")->value_or(""),
             "0");

@@ -8,7 +8,6 @@
 #include "sources/source.h"
 
 using silt::sources::copy_query;
-using silt::sources::CopyOptions;
 using silt::sources::table_query;
 using silt::testing::ExpectedColumn;
 
@@ -77,16 +76,7 @@ DROP TABLE IF EXISTS silt_big;
 CREATE TABLE silt_big AS SELECT g AS id, md5(g::text) AS payload FROM generate_series(1, 200000) g;
 )"),
             0);
-  std::vector<int64_t> progress;
-  CopyOptions options;
-  options.batch_rows = 10'000;
-  options.progress = [&](int64_t rows) { progress.push_back(rows); };
-  auto rows = copy_query(pg, "SELECT * FROM silt_big", *conn_, "big", options);
-  ASSERT_TRUE(rows.ok()) << rows.error().message();
-  EXPECT_EQ(*rows, 200'000);
-  std::vector<int64_t> expected;
-  for (int64_t n = 10'000; n <= 200'000; n += 10'000) expected.push_back(n);
-  EXPECT_EQ(progress, expected);
+  silt::testing::expect_streamed_in_batches(*conn_, pg, "SELECT * FROM silt_big", "big", 10'000, 200'000);
   // 1 + ... + 200000, and md5 computed by DuckDB over the same ids.
   EXPECT_EQ(conn_->scalar("SELECT sum(id) FROM big")->value_or(""), "20000100000");
   EXPECT_EQ(conn_->scalar("SELECT count(*) FROM big WHERE payload <> md5(id::VARCHAR)")->value_or(""), "0");

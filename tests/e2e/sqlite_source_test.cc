@@ -12,7 +12,6 @@
 #include "sources/source.h"
 
 using silt::sources::copy_query;
-using silt::sources::CopyOptions;
 using silt::sources::SourceConfig;
 using silt::sources::table_query;
 
@@ -147,15 +146,7 @@ CREATE TABLE big (id INTEGER, payload TEXT);
 WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 200000)
 INSERT INTO big SELECT i, 'row ' || i FROM r;
 )");
-  std::vector<int64_t> progress;
-  CopyOptions options;
-  options.batch_rows = 25'000;
-  options.progress = [&](int64_t rows) { progress.push_back(rows); };
-  auto rows = copy_query(source_, "SELECT * FROM big", *conn_, "big", options);
-  ASSERT_TRUE(rows.ok()) << rows.error().message();
-  EXPECT_EQ(*rows, 200'000);
-  EXPECT_EQ(progress,
-            (std::vector<int64_t>{25'000, 50'000, 75'000, 100'000, 125'000, 150'000, 175'000, 200'000}));
+  silt::testing::expect_streamed_in_batches(*conn_, source_, "SELECT * FROM big", "big", 25'000, 200'000);
   EXPECT_EQ(conn_->scalar("SELECT sum(id) FROM big")->value_or(""), "20000100000");
   EXPECT_EQ(conn_->scalar("SELECT count(*) FROM big WHERE payload <> 'row ' || id")->value_or(""), "0");
 }

@@ -179,6 +179,23 @@ inline void expect_watermark_ids(silt::db::Connection& conn, const silt::sources
   EXPECT_EQ(ids(conn, "w", id), want) << column << " > " << after;
 }
 
+// Copies `query` into `target` in batches of `batch_rows`; expects `total` rows (a multiple of
+// batch_rows) and one progress report per batch.
+inline void expect_streamed_in_batches(silt::db::Connection& conn, const silt::sources::SourceConfig& source,
+                                       const std::string& query, const std::string& target,
+                                       int64_t batch_rows, int64_t total) {
+  std::vector<int64_t> progress;
+  silt::sources::CopyOptions options;
+  options.batch_rows = batch_rows;
+  options.progress = [&](int64_t rows) { progress.push_back(rows); };
+  auto rows = silt::sources::copy_query(source, query, conn, target, options);
+  ASSERT_TRUE(rows.ok()) << rows.error().message();
+  EXPECT_EQ(*rows, total);
+  std::vector<int64_t> expected;
+  for (int64_t n = batch_rows; n <= total; n += batch_rows) expected.push_back(n);
+  EXPECT_EQ(progress, expected);
+}
+
 // A `kind` source on a port nothing listens on: an Io error naming the source, host and port.
 inline void expect_unreachable(silt::db::Connection& conn, const std::string& kind,
                                const std::string& query) {
