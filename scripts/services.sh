@@ -59,6 +59,10 @@ chmod 755 "$state"
 # --- PostgreSQL ---------------------------------------------------------------------------
 pg_data=$state/pg
 pg_pass=$(password_file pg)
+if port_open "$pg_port" && [ ! -S "$pg_data/.s.PGSQL.$pg_port" ]; then
+  echo "error: port $pg_port is taken by a server other than $pg_data (set SILT_TEST_PG_PORT)" >&2
+  exit 1
+fi
 if ! port_open "$pg_port"; then
   if [ ! -f "$pg_data/PG_VERSION" ]; then
     rm -rf "$pg_data" && mkdir -p "$pg_data" && chown postgres:postgres "$pg_data"
@@ -68,7 +72,7 @@ if ! port_open "$pg_port"; then
   su postgres -s /bin/sh -c "$pg_bin/pg_ctl -D '$pg_data' -l '$pg_data/server.log' -w -t 30 start \
     -o \"-p $pg_port -k '$pg_data' -c listen_addresses=127.0.0.1\"" >/dev/null
 fi
-pg_sql() { su postgres -s /bin/sh -c "psql -X -q -v ON_ERROR_STOP=1 -h '$pg_data' -p $pg_port -U postgres -d postgres" >/dev/null; }
+pg_sql() { su postgres -s /bin/sh -c "$pg_bin/psql -X -q -v ON_ERROR_STOP=1 -h '$pg_data' -p $pg_port -U postgres -d postgres" >/dev/null; }
 # The password goes in on stdin, never on a command line.
 pg_sql <<SQL
 SELECT 'CREATE ROLE silt_test LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'silt_test')
