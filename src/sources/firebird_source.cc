@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -165,11 +166,11 @@ class FbSession {
       if (rc && rc != isc_segment) break;
       out.append(chunk, got);
     }
-    bool eof = status_[1] == isc_segstr_eof;
-    Error failed = failure(ErrorKind::Io, "reading a blob");
+    std::optional<Error> failed;
+    if (status_[1] != isc_segstr_eof) failed = failure(ErrorKind::Io, "reading a blob");
     ISC_STATUS_ARRAY ignored;
     isc_close_blob(ignored, &blob);
-    if (!eof) return failed;
+    if (failed) return *failed;
     return ok_status();
   }
 

@@ -4,6 +4,7 @@
 // timestamp, numeric and uuid texts, the rest is parsed here.
 #include <libpq-fe.h>
 
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <memory>
