@@ -6,7 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
-bash scripts/services.sh
+# Under CI a server that cannot start fails the run; elsewhere its tests skip with a message.
+if ! bash scripts/services.sh; then
+  [ "${CI:-}" = true ] && exit 1
+  echo "test: database servers not started: their tests will skip" >&2
+fi
 ctest --test-dir build -j "$(nproc)" --output-on-failure
 if [ "${CI:-}" = true ] || [ "${SILT_SANITIZE:-0}" = 1 ]; then
   BUILD_DIR=build-asan BUILD_TYPE=Debug SILT_SANITIZE=1 bash scripts/build.sh
