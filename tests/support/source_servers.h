@@ -82,6 +82,7 @@ inline int run_script(const std::string& command, const std::string& script) {
 // SQL through psql; the password goes in the environment, not on the command line.
 inline int run_psql(const silt::sources::SourceConfig& c, const std::string& sql) {
   ::setenv("PGPASSWORD", read_file_text(c.settings.at("password_file")).c_str(), 1);
+  ::setenv("PGCLIENTENCODING", "UTF8", 1);  // the scripts are UTF-8 whatever the locale
   return run_script("psql -X -q -v ON_ERROR_STOP=1 -h " + c.settings.at("host") + " -p " +
                         c.settings.at("port") + " -U " + c.settings.at("user") + " -d " +
                         c.settings.at("database") + " >/dev/null",
