@@ -14,6 +14,6 @@ fi
 ctest --test-dir build -j "$(nproc)" --output-on-failure
 if [ "${CI:-}" = true ] || [ "${SILT_SANITIZE:-0}" = 1 ]; then
   BUILD_DIR=build-asan BUILD_TYPE=Debug SILT_SANITIZE=1 bash scripts/build.sh
-  ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan -j "$(nproc)" --output-on-failure \
+  ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$PWD/scripts/lsan.supp ctest --test-dir build-asan -j "$(nproc)" --output-on-failure \
     -E 'WriteConcurrency|DeltaRs/Conformance'
 fi
