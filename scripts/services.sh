@@ -53,6 +53,9 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# Firebird binds to "localhost" (RemoteBindAddress in the Debian config); a bare root without
+# /etc/hosts cannot resolve it.
+getent hosts localhost >/dev/null || echo "127.0.0.1 localhost" >>/etc/hosts
 mkdir -p "$state" "$(dirname "$env_file")"
 chmod 755 "$state"
 
@@ -66,13 +69,13 @@ fi
 if ! port_open "$pg_port"; then
   if [ ! -f "$pg_data/PG_VERSION" ]; then
     rm -rf "$pg_data" && mkdir -p "$pg_data" && chown postgres:postgres "$pg_data"
-    su postgres -s /bin/sh -c "$pg_bin/initdb -D '$pg_data' -U postgres --auth-local=trust \
+    su postgres -s /bin/sh -c "cd / && $pg_bin/initdb -D '$pg_data' -U postgres --auth-local=trust \
       --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8" >/dev/null
   fi
-  su postgres -s /bin/sh -c "$pg_bin/pg_ctl -D '$pg_data' -l '$pg_data/server.log' -w -t 30 start \
+  su postgres -s /bin/sh -c "cd / && $pg_bin/pg_ctl -D '$pg_data' -l '$pg_data/server.log' -w -t 30 start \
     -o \"-p $pg_port -k '$pg_data' -c listen_addresses=127.0.0.1\"" >/dev/null
 fi
-pg_sql() { su postgres -s /bin/sh -c "$pg_bin/psql -X -q -v ON_ERROR_STOP=1 -h '$pg_data' -p $pg_port -U postgres -d postgres" >/dev/null; }
+pg_sql() { su postgres -s /bin/sh -c "cd / && $pg_bin/psql -X -q -v ON_ERROR_STOP=1 -h '$pg_data' -p $pg_port -U postgres -d postgres" >/dev/null; }
 # The password goes in on stdin, never on a command line.
 pg_sql <<SQL
 SELECT 'CREATE ROLE silt_test LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'silt_test')
@@ -91,7 +94,11 @@ if ! port_open "$fb_port"; then
   mkdir -p /var/run/firebird3.0 && chown firebird:firebird /var/run/firebird3.0 && chmod 770 /var/run/firebird3.0
   start-stop-daemon --start --quiet --chuid firebird --exec /usr/sbin/fbguard -- \
     -daemon -forever -pidfile /var/run/firebird3.0/firebird.pid >/dev/null 2>&1 || true
-  wait_port "$fb_port" 20 || { echo "error: firebird did not start listening on $fb_port" >&2; exit 1; }
+  if ! wait_port "$fb_port" 20; then
+    echo "error: firebird did not start listening on $fb_port; its log:" >&2
+    tail -n 20 /var/log/firebird/firebird3.0.log >&2 || true
+    exit 1
+  fi
 fi
 sysdba_pass=$(. "$fb_conf/SYSDBA.password" && echo "$ISC_PASSWORD")
 mkdir -p "$fb_dir" && chown firebird:firebird "$fb_dir"
