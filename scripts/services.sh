@@ -53,9 +53,6 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# Firebird binds to "localhost" (RemoteBindAddress in the Debian config); a bare root without
-# /etc/hosts cannot resolve it.
-getent hosts localhost >/dev/null || echo "127.0.0.1 localhost" >>/etc/hosts
 mkdir -p "$state" "$(dirname "$env_file")"
 chmod 755 "$state"
 
@@ -91,6 +88,9 @@ fb_dir=$state/fb
 fb_db=$fb_dir/silt_test.fdb
 fb_pass=$(password_file fb)
 if ! port_open "$fb_port"; then
+  # The Debian config binds to "localhost", which is ::1 first where /etc/hosts lists it (as
+  # netbase writes it), and IPv6 may not work there (containers, sandboxes): bind to 127.0.0.1.
+  sed -i 's/^RemoteBindAddress = localhost$/RemoteBindAddress = 127.0.0.1/' "$fb_conf/firebird.conf"
   mkdir -p /var/run/firebird3.0 && chown firebird:firebird /var/run/firebird3.0 && chmod 770 /var/run/firebird3.0
   start-stop-daemon --start --quiet --chuid firebird --exec /usr/sbin/fbguard -- \
     -daemon -forever -pidfile /var/run/firebird3.0/firebird.pid >/dev/null 2>&1 || true

@@ -110,8 +110,7 @@ bool decode_bytea(std::string_view text, std::string& out) {
   return true;
 }
 
-template <class T>
-bool parse_int(std::string_view text, T& out) {
+bool parse_int(std::string_view text, int64_t& out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   return ec == std::errc() && end == text.data() + text.size();
 }
@@ -124,22 +123,18 @@ bool append_text_value(std::string_view text, const SourceColumn& col, db::Appen
       if (text != "t" && text != "f") return false;
       out.append_bool(text == "t");
       return true;
-    case ColumnType::SmallInt: {
-      int16_t v;
-      if (!parse_int(text, v)) return false;
-      out.append_i16(v);
-      return true;
-    }
-    case ColumnType::Integer: {
-      int32_t v;
-      if (!parse_int(text, v)) return false;
-      out.append_i32(v);
-      return true;
-    }
-    case ColumnType::BigInt: {
+    case ColumnType::SmallInt:
+    case ColumnType::Integer:
+    case ColumnType::BigInt: {  // the server keeps each value within its type's range
       int64_t v;
       if (!parse_int(text, v)) return false;
-      out.append(v);
+      if (col.type == ColumnType::SmallInt) {
+        out.append_i16(int16_t(v));
+      } else if (col.type == ColumnType::Integer) {
+        out.append_i32(int32_t(v));
+      } else {
+        out.append(v);
+      }
       return true;
     }
     case ColumnType::Float:
