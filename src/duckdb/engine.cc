@@ -176,9 +176,26 @@ Result<Appender> Appender::open(Connection& conn, const std::string& table) {
   return a;
 }
 
-void Appender::append(std::string_view v) { duckdb_append_varchar_length(*handle_, v.data(), v.size()); }
-void Appender::append(int64_t v) { duckdb_append_int64(*handle_, v); }
-void Appender::append_null() { duckdb_append_null(*handle_); }
+void Appender::note(duckdb_state st) {
+  if (st != DuckDBSuccess && !failed_) failed_ = check(st).error();
+}
+
+void Appender::append(std::string_view v) {
+  note(duckdb_append_varchar_length(*handle_, v.data(), v.size()));
+}
+void Appender::append(int64_t v) { note(duckdb_append_int64(*handle_, v)); }
+void Appender::append_i32(int32_t v) { note(duckdb_append_int32(*handle_, v)); }
+void Appender::append_i16(int16_t v) { note(duckdb_append_int16(*handle_, v)); }
+void Appender::append_bool(bool v) { note(duckdb_append_bool(*handle_, v)); }
+void Appender::append_float(float v) { note(duckdb_append_float(*handle_, v)); }
+void Appender::append_double(double v) { note(duckdb_append_double(*handle_, v)); }
+void Appender::append_date(int32_t days) { note(duckdb_append_date(*handle_, duckdb_date{days})); }
+void Appender::append_time(int64_t micros) { note(duckdb_append_time(*handle_, duckdb_time{micros})); }
+void Appender::append_timestamp(int64_t micros) {
+  note(duckdb_append_timestamp(*handle_, duckdb_timestamp{micros}));
+}
+void Appender::append_blob(const void* data, size_t size) { note(duckdb_append_blob(*handle_, data, size)); }
+void Appender::append_null() { note(duckdb_append_null(*handle_)); }
 
 Status Appender::check(duckdb_state st) {
   if (st == DuckDBSuccess) return ok_status();
@@ -186,7 +203,14 @@ Status Appender::check(duckdb_state st) {
   return Error(ErrorKind::Internal, std::string("append failed: ") + (msg ? msg : "?"));
 }
 
-Status Appender::end_row() { return check(duckdb_appender_end_row(*handle_)); }
+Status Appender::end_row() {
+  if (failed_) {
+    Error e = *failed_;
+    failed_.reset();
+    return e;
+  }
+  return check(duckdb_appender_end_row(*handle_));
+}
 Status Appender::flush() { return check(duckdb_appender_flush(*handle_)); }
 
 Status Connection::register_scalar_function(const ScalarFunctionSpec& spec) {

@@ -116,12 +116,23 @@ class Connection {
   std::unique_ptr<duckdb_connection, Close> handle_;
 };
 
-// Fast row-by-row loading into an existing table.
+// Fast row-by-row loading into an existing table. A value whose type differs from its column's is
+// cast by DuckDB (text into DECIMAL, DATE, TIMESTAMP WITH TIME ZONE, UUID, ...). The first append
+// that fails is remembered and returned by the next end_row(), so appends need no checks of their own.
 class Appender {
  public:
   static Result<Appender> open(Connection& conn, const std::string& table);
-  void append(std::string_view v);
+  void append(std::string_view v);  // VARCHAR
   void append(int64_t v);
+  void append_i32(int32_t v);
+  void append_i16(int16_t v);
+  void append_bool(bool v);
+  void append_float(float v);
+  void append_double(double v);
+  void append_date(int32_t days_since_epoch);
+  void append_time(int64_t micros_since_midnight);
+  void append_timestamp(int64_t micros_since_epoch);  // also for TIMESTAMPTZ (UTC) columns
+  void append_blob(const void* data, size_t size);
   void append_null();
   Status end_row();
   Status flush();
@@ -131,7 +142,9 @@ class Appender {
     void operator()(duckdb_appender* a) const;
   };
   std::unique_ptr<duckdb_appender, Destroy> handle_;
+  std::optional<Error> failed_;  // first failed append since the last end_row()
   Status check(duckdb_state st);
+  void note(duckdb_state st);
 };
 
 }  // namespace silt::db

@@ -28,6 +28,27 @@ bool expect(std::string_view s, size_t& pos, char c) {
   return false;
 }
 
+// Reads "HH:MM[:SS[.f...]]" at pos into microseconds since midnight.
+bool read_time_of_day(std::string_view s, size_t& pos, int64_t& micros) {
+  int h, mi, sec = 0;
+  if (!read_int(s, pos, 2, h) || !expect(s, pos, ':') || !read_int(s, pos, 2, mi)) return false;
+  if (expect(s, pos, ':') && !read_int(s, pos, 2, sec)) return false;
+  int64_t frac = 0;
+  if (expect(s, pos, '.')) {
+    int64_t scale = 100000;
+    size_t start = pos;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+      frac += (s[pos] - '0') * scale;
+      scale /= 10;
+      pos++;
+    }
+    if (pos == start) return false;
+  }
+  if (h > 23 || mi > 59 || sec > 60) return false;
+  micros = ((int64_t(h) * 60 + mi) * 60 + sec) * 1'000'000 + frac;
+  return true;
+}
+
 }  // namespace
 
 int64_t now_ms() {
@@ -35,32 +56,31 @@ int64_t now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-Result<int64_t> parse_timestamp_ms(std::string_view s) {
+Result<int64_t> parse_time_of_day_us(std::string_view s) {
+  size_t pos = 0;
+  int64_t micros;
+  if (!read_time_of_day(s, pos, micros) || pos != s.size())
+    return Error(ErrorKind::InvalidArgument,
+                 "bad time '" + std::string(s) + "' (expected HH:MM[:SS[.ffffff]])");
+  return micros;
+}
+
+Result<int64_t> parse_timestamp_us(std::string_view s) {
   using namespace std::chrono;
   auto bad = [&] {
     return Error(ErrorKind::InvalidArgument,
                  "bad timestamp '" + std::string(s) + "' (expected YYYY-MM-DD[ HH:MM:SS[.fff]][Z|+HH:MM])");
   };
   size_t pos = 0;
-  int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0;
+  int y, mo, d;
+  int64_t time_us = 0;
   if (!read_int(s, pos, 4, y) || !expect(s, pos, '-') || !read_int(s, pos, 2, mo) || !expect(s, pos, '-') ||
       !read_int(s, pos, 2, d)) {
     return bad();
   }
   if (pos < s.size() && (s[pos] == ' ' || s[pos] == 'T')) {
     pos++;
-    if (!read_int(s, pos, 2, h) || !expect(s, pos, ':') || !read_int(s, pos, 2, mi)) return bad();
-    if (expect(s, pos, ':') && !read_int(s, pos, 2, sec)) return bad();
-    if (expect(s, pos, '.')) {
-      int scale = 100;
-      size_t start = pos;
-      while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-        ms += (s[pos] - '0') * scale;
-        scale /= 10;
-        pos++;
-      }
-      if (pos == start) return bad();
-    }
+    if (!read_time_of_day(s, pos, time_us)) return bad();
   }
   int64_t offset_min = 0;
   if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
@@ -77,9 +97,15 @@ Result<int64_t> parse_timestamp_ms(std::string_view s) {
   }
   if (pos != s.size()) return bad();
   year_month_day ymd{year{y}, month{unsigned(mo)}, day{unsigned(d)}};
-  if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return bad();
+  if (!ymd.ok()) return bad();
   int64_t days = sys_days(ymd).time_since_epoch().count();
-  return ((days * 24 + h) * 60 + mi - offset_min) * 60000 + int64_t(sec) * 1000 + ms;
+  return ((days * 24 * 60) - offset_min) * 60'000'000 + time_us;
+}
+
+Result<int64_t> parse_timestamp_ms(std::string_view s) {
+  SILT_ASSIGN_OR_RETURN(int64_t us, parse_timestamp_us(s));
+  // Floor division, so times before 1970 round down like the fraction digits do.
+  return us >= 0 ? us / 1000 : -((-us + 999) / 1000);
 }
 
 std::string format_timestamp_ms(int64_t ms) {

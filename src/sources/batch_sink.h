@@ -1,0 +1,45 @@
+// The DuckDB side of a copy: creates the target temp table from the mapped columns and appends
+// rows into it, flushing every batch so memory stays bounded, and reporting progress per batch.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "duckdb/engine.h"
+#include "sources/column_types.h"
+#include "sources/source.h"
+#include "util/result.h"
+
+namespace silt::sources {
+
+class BatchSink {
+ public:
+  // Creates (replacing one of that name) the temp table `target` with `columns`.
+  static Result<BatchSink> open(db::Connection& conn, std::string_view target,
+                                std::vector<SourceColumn> columns, const CopyOptions& options);
+
+  const std::vector<SourceColumn>& columns() const { return columns_; }
+  // Append the current row's values here, one per column in order.
+  db::Appender& appender() { return appender_; }
+  // Ends the current row; every options.batch_rows rows it flushes and reports progress.
+  Status end_row();
+  // Flushes the last partial batch. Returns the rows copied.
+  Result<int64_t> finish();
+  // InvalidArgument "column C, row N: what", N counting the source's rows from 1.
+  Error value_error(size_t column, const std::string& what) const;
+
+ private:
+  BatchSink(db::Appender appender, std::vector<SourceColumn> columns, const CopyOptions& options)
+      : appender_(std::move(appender)), columns_(std::move(columns)), options_(&options) {}
+  Status flush_batch();
+
+  db::Appender appender_;
+  std::vector<SourceColumn> columns_;
+  const CopyOptions* options_;
+  int64_t rows_ = 0;
+  int64_t unflushed_ = 0;
+};
+
+}  // namespace silt::sources
