@@ -22,9 +22,10 @@ Status run_recover(Session& session, const RecoverArgs& args) {
     return ok_status();
   }
   std::cout << "recovered " << args.path << " from version " << args.options.from_version << " as version "
-            << r.version << ": " << r.rows_removed << " row(s) removed, " << r.rows_restored << " restored, "
-            << r.rows_changed() << " changed (" << r.rows_only_now << " gone, " << r.rows_only_then
-            << " back)\n";
+            << r.version << ": " << r.rows_changed() << " row(s) changed (" << r.rows_removed << " removed, "
+            << r.rows_restored << " restored); the predicate matched " << r.rows_matched_now
+            << " row(s) now and " << r.rows_matched_then << " at version " << args.options.from_version
+            << "\n";
   if (!r.checkpoint_warning.empty())
     std::cerr << "warning: checkpoint failed: " << r.checkpoint_warning << "\n";
   return ok_status();

@@ -50,10 +50,25 @@ Result<int64_t> count_rows(db::Connection& conn, const std::string& sql) {
   return std::stoll(n.value_or("0"));
 }
 
-// Rows of `a` with no equal row in `b`, as multisets ("" is no rows).
-Result<int64_t> count_except(db::Connection& conn, const std::string& a, const std::string& b) {
-  if (a.empty() || b.empty()) return count_rows(conn, a);
-  return count_rows(conn, a + " EXCEPT ALL " + b);
+constexpr const char* kCopy = "__silt_copy";  // a row's number among the equal rows of its side
+
+// The rows of `a` with no equal row in `b`, as multisets, selecting `select` (over alias a):
+// both sides are numbered within groups of equal rows, and (row, number) pairs are compared.
+// "" for no rows; `b` "" is no rows.
+std::string only_in(const std::string& a, const std::string& b, const delta::StructType& schema,
+                    const std::string& select) {
+  if (a.empty()) return std::string();
+  std::string by, same;
+  for (const delta::StructField& f : schema.fields) {
+    by += (by.empty() ? "" : ", ") + quote_ident(f.name);
+    same += "a." + quote_ident(f.name) + " IS NOT DISTINCT FROM b." + quote_ident(f.name) + " AND ";
+  }
+  auto numbered = [&](const std::string& sql) {
+    return "(SELECT *, row_number() OVER (PARTITION BY " + by + ") AS " + kCopy + " FROM (" + sql + "))";
+  };
+  std::string out = "SELECT " + select + " FROM " + numbered(a) + " AS a";
+  if (b.empty()) return out;
+  return out + " ANTI JOIN " + numbered(b) + " AS b ON " + same + "a." + kCopy + " = b." + kCopy;
 }
 
 std::string metrics_json(const RecoverResult& r) {
@@ -83,31 +98,34 @@ Result<RecoverResult> recover_rows(Session& session, std::string_view path, cons
   SILT_TRY(check_files_present(session, t.root, then_sel.candidates, "recover"));
   r.files_scanned = int64_t(now_sel.candidates.size());
 
-  std::string columns;
-  for (const delta::StructField& f : t.schema.fields)
+  std::string columns, new_columns;
+  for (const delta::StructField& f : t.schema.fields) {
     columns += (columns.empty() ? "t." : ", t.") + quote_ident(f.name);
+    new_columns += (new_columns.empty() ? "a." : ", a.") + quote_ident(f.name);
+  }
   db::Connection& conn = session.connection();
   auto where_error = [&](const Error& e) { return user_sql_error(e, "WHERE " + options.where); };
-  SILT_ASSIGN_OR_RETURN(std::string now_rows, matching_rows(session, t, now_sel, columns));
+  std::string positions = std::string(scan::kFileColumn) + ", " + scan::kRowColumn;
+  SILT_ASSIGN_OR_RETURN(std::string now_rows, matching_rows(session, t, now_sel, columns + ", " + positions));
   SILT_ASSIGN_OR_RETURN(std::string then_rows, matching_rows(session, then, then_sel, columns));
-  auto only_now = count_except(conn, now_rows, then_rows);
-  if (!only_now.ok()) return where_error(only_now.error());
-  auto only_then = count_except(conn, then_rows, now_rows);
-  if (!only_then.ok()) return where_error(only_then.error());
-  r.rows_only_now = *only_now;
-  r.rows_only_then = *only_then;
+  std::string new_rows = only_in(then_rows, now_rows, t.schema, new_columns + ", 'insert' AS " + kChangeType);
+  for (auto [sql, n] : {std::pair{&now_rows, &r.rows_matched_now},
+                        {&then_rows, &r.rows_matched_then},
+                        {&new_rows, &r.rows_restored}}) {
+    auto counted = count_rows(conn, *sql);
+    if (!counted.ok()) return where_error(counted.error());
+    *n = *counted;
+  }
+  TouchedRows touched(conn);
+  std::string gone =
+      only_in(now_rows, then_rows, t.schema,
+              "a." + std::string(scan::kFileColumn) + ", a." + scan::kRowColumn + ", 'delete'");
+  if (!gone.empty()) {
+    if (auto st = touched.record(t, gone, now_sel.candidates); !st.ok()) return where_error(st.error());
+  }
+  r.rows_removed = touched.rows();
   if (r.rows_changed() == 0) return r;
 
-  TouchedRows touched(conn);
-  SILT_ASSIGN_OR_RETURN(std::string touched_sql, matching_rows(session, t, now_sel,
-                                                               std::string(scan::kFileColumn) + ", " +
-                                                                   scan::kRowColumn + ", 'delete'"));
-  if (!touched_sql.empty()) SILT_TRY(touched.record(t, touched_sql, now_sel.candidates));
-  r.rows_removed = touched.rows();
-  SILT_ASSIGN_OR_RETURN(r.rows_restored, count_rows(conn, then_rows));
-  std::string new_rows = then_rows.empty() ? std::string()
-                                           : "SELECT " + columns + ", 'insert' AS " + kChangeType +
-                                                 " FROM (" + then_rows + ") AS t";
   RowChangeOptions engine{options.max_inline_dv_bytes, options.target_file_size};
   SILT_ASSIGN_OR_RETURN(RowChanges changes,
                         write_row_changes(session, t, touched, new_rows, r.rows_restored, engine));

@@ -22,14 +22,14 @@ struct RecoverResult {
   int64_t version = -1;    // the new commit, or the version read when nothing differed
   bool committed = false;  // false when the matching rows already equal version from_version's
   int64_t read_version = -1;
-  int64_t rows_removed = 0;   // current rows matching the predicate (all deleted: numDeletedRows)
-  int64_t rows_restored = 0;  // rows of from_version matching it (all inserted: numRestoredRows)
-  // Rows that actually changed, as multisets of whole rows: current matching rows with no equal
-  // row at from_version, and rows of from_version with no equal row now. A row deleted and
-  // re-inserted unchanged is in neither.
-  int64_t rows_only_now = 0;
-  int64_t rows_only_then = 0;
-  int64_t rows_changed() const { return rows_only_now + rows_only_then; }
+  int64_t rows_matched_now = 0;   // current rows matching the predicate
+  int64_t rows_matched_then = 0;  // rows of from_version matching it
+  // What actually changed, comparing whole rows as multisets: current matching rows with no
+  // equal row at from_version are removed, rows of from_version with no equal row now are
+  // restored; a row equal on both sides is left alone (not deleted and re-inserted).
+  int64_t rows_removed = 0;   // numDeletedRows
+  int64_t rows_restored = 0;  // numRestoredRows
+  int64_t rows_changed() const { return rows_removed + rows_restored; }
   int64_t files_scanned = 0;  // current files the predicate may match
   int64_t files_added = 0;
   int64_t files_removed = 0;
@@ -47,11 +47,11 @@ struct RecoverResult {
 };
 
 // Replaces the rows matching `options.where` with their contents as of `options.from_version`.
-// The commit (operation "RECOVER", parameters version and predicate) deletes every current
-// matching row and inserts every matching row of that version; in a change-data-feed table the
-// feed shows exactly those deletes and inserts. Nothing is committed when the two multisets are
-// equal. Errors, one line, table unchanged: an empty predicate; a version that does not exist
-// (InvalidArgument naming the range); a data or DV file the version needs that is gone
+// The commit (operation "RECOVER", parameters version and predicate) touches only the rows that
+// differ: it deletes the removed rows and inserts the restored ones (see RecoverResult), so in a
+// change-data-feed table the feed shows exactly those deletes and inserts. Nothing is committed
+// when the two multisets are equal. Errors, one line, table unchanged: an empty predicate; a version that
+// does not exist (InvalidArgument naming the range); a data or DV file the version needs that is gone
 // (NotFound naming it); a predicate that does not parse or bind ("WHERE ...: reason"); the
 // errors of open_change_target; Conflict when a concurrent commit invalidates what was read.
 Result<RecoverResult> recover_rows(Session& session, std::string_view path, const RecoverOptions& options);
