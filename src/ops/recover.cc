@@ -1,6 +1,6 @@
-// RECOVER on the row-change engine: the current rows matching the predicate are the touched rows
-// (all 'delete'), the matching rows of the earlier version are the new rows (all 'insert').
-// Both sides are counted as multisets first, so that an equal table commits nothing.
+// RECOVER on the row-change engine: of the rows matching the predicate now and at the earlier
+// version, compared as multisets, those only now are the touched rows ('delete') and those only
+// then the new rows ('insert'); rows on both sides stay where they are.
 #include "ops/recover.h"
 
 #include <set>
@@ -75,7 +75,8 @@ std::string metrics_json(const RecoverResult& r) {
   auto metrics = file_metrics(r);
   metrics.insert(metrics.begin(), {{"numDeletedRows", r.rows_removed},
                                    {"numRestoredRows", r.rows_restored},
-                                   {"numChangedRows", r.rows_changed()}});
+                                   {"numMatchedRows", r.rows_matched_now},
+                                   {"numMatchedRowsAtVersion", r.rows_matched_then}});
   return metrics_object(metrics);
 }
 
