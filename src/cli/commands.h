@@ -49,6 +49,8 @@ void register_pipeline_serve_command(CLI::App& pipeline, CommandTable& commands)
 void register_optimize_command(CLI::App& app, CommandTable& commands);
 // `silt merge` (merge_command.cc).
 void register_merge_command(CLI::App& app, CommandTable& commands);
+// `silt recover PATH --from-version N --where PRED` (recover_command.cc).
+void register_recover_command(CLI::App& app, CommandTable& commands);
 // The one-line report of a MERGE (also for MERGE INTO statements in `silt query`).
 void print_merge_report(const std::string& path, const ops::MergeResult& r);
 

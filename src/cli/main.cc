@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "silt " SILT_VERSION);
   app.require_subcommand(0, 1);
   silt::cli::CommandTable commands;
+  silt::cli::register_recover_command(app, commands);
   silt::cli::register_changes_command(app, commands);
   silt::cli::register_pipeline_command(app, commands);
   silt::cli::register_optimize_command(app, commands);

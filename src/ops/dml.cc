@@ -7,7 +7,6 @@
 #include <set>
 
 #include "ops/row_changes.h"
-#include "scan/file_skipping.h"
 #include "util/json_text.h"
 #include "util/sql_text.h"
 
@@ -56,64 +55,20 @@ Status check_assignments(db::Connection& conn, const std::string& scan_sql, cons
   return ok_status();
 }
 
-// --- which files, which rows -----------------------------------------------------------------
-
-// The files a WHERE may match, and what the commit declares it read.
-struct Selection {
-  std::string where;  // the WHERE with delta_scan calls expanded; "" for none
-  std::vector<const AddFile*> candidates;
-  delta::ReadSet read;
-};
-
-Result<Selection> select_files(Session& session, const ChangeTarget& t, const std::string& where) {
-  Selection sel;
-  std::optional<delta::Predicate> predicate;
-  if (!where.empty()) {
-    auto expanded = session.expand_sql(where);
-    if (!expanded.ok()) return user_sql_error(expanded.error(), "WHERE " + where);
-    sel.where = *expanded;
-    auto extracted = scan::predicate_from_filter_sql(session.connection(), sel.where);
-    if (!extracted.ok()) return user_sql_error(extracted.error(), "WHERE " + where);
-    predicate = std::move(*extracted);
-  }
-  if (predicate) {
-    // A predicate keeps what silt understood of the WHERE, so it matches at least as much.
-    SILT_ASSIGN_OR_RETURN(sel.candidates, scan::files_to_scan(t.snap, t.schema, t.mapping, *predicate));
-    sel.read.predicate = std::move(predicate);
-  } else {
-    for (const AddFile& f : t.snap.files()) sel.candidates.push_back(&f);
-    sel.read.whole_table = true;
-  }
-  for (const AddFile* f : sel.candidates) {
-    SILT_ASSIGN_OR_RETURN(std::string canonical, delta::canonical_data_path(t.root, f->path));
-    sel.read.files.insert(std::move(canonical));
-  }
-  return sel;
-}
-
 // --- changes ---------------------------------------------------------------------------------
 
 std::string metrics_json(const DmlResult& r, Operation op, const StatementClock& time) {
-  return metrics_object({
-      {op == Operation::Delete ? "numDeletedRows" : "numUpdatedRows",
-       op == Operation::Delete ? r.rows_deleted : r.rows_updated},
-      {"numCopiedRows", r.rows_copied},
-      {"numAddedFiles", r.files_added},
-      {"numRemovedFiles", r.files_removed},
-      {"numAddedBytes", r.bytes_added},
-      {"numRemovedBytes", r.bytes_removed},
-      {"numDeletionVectorsAdded", r.dvs_added},
-      {"numDeletionVectorsRemoved", r.dvs_removed},
-      {"numDeletionVectorsUpdated", r.dvs_updated},
-      {"numAddedChangeFiles", 0},
-      {"scanTimeMs", time.scan_ms},
-      {"rewriteTimeMs", time.rewrite_ms},
-      {"executionTimeMs", time.elapsed_ms()},
-  });
+  auto metrics = file_metrics(r);
+  metrics.insert(metrics.begin(), {op == Operation::Delete ? "numDeletedRows" : "numUpdatedRows",
+                                   op == Operation::Delete ? r.rows_deleted : r.rows_updated});
+  metrics.insert(metrics.end(), {{"scanTimeMs", time.scan_ms},
+                                 {"rewriteTimeMs", time.rewrite_ms},
+                                 {"executionTimeMs", time.elapsed_ms()}});
+  return metrics_object(metrics);
 }
 
 // Records the matched rows of the candidate files and turns them into changes.
-Result<RowChanges> plan_changes(Session& session, const ChangeTarget& t, const Selection& sel,
+Result<RowChanges> plan_changes(Session& session, const ChangeTarget& t, const FileSelection& sel,
                                 const ColumnValues* values, const DmlOptions& options, DmlResult& r,
                                 StatementClock& time) {
   std::set<std::string> candidates;
@@ -157,7 +112,7 @@ Result<DmlResult> run_dml(Session& session, std::string_view path, Operation op,
   if (set) {
     SILT_ASSIGN_OR_RETURN(values, bind_assignments(t.schema, *set, "SET"));
   }
-  SILT_ASSIGN_OR_RETURN(Selection sel, select_files(session, t, options.where));
+  SILT_ASSIGN_OR_RETURN(FileSelection sel, select_files(session, t, options.where));
   DmlResult r;
   r.version = t.snap.version();
   r.deletion_vectors = t.dv_mode;
@@ -168,7 +123,8 @@ Result<DmlResult> run_dml(Session& session, std::string_view path, Operation op,
     SILT_ASSIGN_OR_RETURN(auto plan, session.scan(t.root, at_version(t)));
     SILT_ASSIGN_OR_RETURN(auto n, session.connection().scalar("SELECT count(*) FROM " + plan.sql + " AS t"));
     r.rows_deleted = std::stoll(n.value_or("0"));
-    remove_all_files(t, changes);
+    RowChangeOptions engine{options.max_inline_dv_bytes, options.target_file_size};
+    SILT_ASSIGN_OR_RETURN(changes, remove_all_rows(session, t, engine));
   } else {
     SILT_ASSIGN_OR_RETURN(changes,
                           plan_changes(session, t, sel, values ? &*values : nullptr, options, r, time));

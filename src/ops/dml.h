@@ -1,6 +1,7 @@
 // Row-level DELETE and UPDATE on Delta tables, in one commit each. Only files whose partition
 // values and stats may hold matching rows are read. Matched rows are marked in deletion vectors
-// when the table has them enabled, else their files are rewritten (copy-on-write); on any error
+// when the table has them enabled, else their files are rewritten (copy-on-write); tables with
+// delta.enableChangeDataFeed = true also get the commit's change data files. On any error
 // before the commit the table is unchanged (files already written are orphans for vacuum).
 // One thread per Session.
 #pragma once
@@ -42,13 +43,14 @@ struct DmlResult {
   int64_t dvs_added = 0;           // files that got their first deletion vector
   int64_t dvs_updated = 0;         // files whose deletion vector was replaced by a larger one
   int64_t dvs_removed = 0;         // files with a deletion vector that were removed
+  int64_t change_files_added = 0;  // cdc files (tables with delta.enableChangeDataFeed = true)
   int attempts = 0;                // commit attempts (more than 1 after lost races)
   bool checkpointed = false;       // the commit was due a checkpoint and got one
   std::string checkpoint_warning;  // why a due checkpoint failed (the commit itself stands)
 };
 
 // DELETE FROM table [WHERE options.where]. Errors (one line): unparsable or unbindable WHERE,
-// a table silt cannot write, append-only or change-data-feed tables; Conflict when a
+// a table silt cannot write, append-only tables; Conflict when a
 // concurrent commit invalidates what this one read.
 Result<DmlResult> delete_rows(Session& session, std::string_view path, const DmlOptions& options);
 

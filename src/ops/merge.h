@@ -70,9 +70,10 @@ struct MergeResult {
   int64_t files_removed = 0;  // numTargetFilesRemoved
   int64_t bytes_added = 0;
   int64_t bytes_removed = 0;
-  int64_t dvs_added = 0;    // numTargetDeletionVectorsAdded
-  int64_t dvs_updated = 0;  // numTargetDeletionVectorsUpdated
-  int64_t dvs_removed = 0;  // numTargetDeletionVectorsRemoved
+  int64_t dvs_added = 0;           // numTargetDeletionVectorsAdded
+  int64_t dvs_updated = 0;         // numTargetDeletionVectorsUpdated
+  int64_t dvs_removed = 0;         // numTargetDeletionVectorsRemoved
+  int64_t change_files_added = 0;  // numTargetChangeFilesAdded (CDF tables: cdc files)
   int attempts = 0;
   bool checkpointed = false;
   std::string checkpoint_warning;

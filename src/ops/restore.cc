@@ -74,30 +74,29 @@ delta::Protocol restored_protocol(const delta::Protocol& now, const delta::Proto
   return p;
 }
 
-// NotFound naming the first file (data or DV) of `adds` that no longer exists.
-Status check_present(Session& session, const std::string& root,
-                     const std::vector<const delta::AddFile*>& adds) {
-  for (const auto* a : adds) {
-    SILT_ASSIGN_OR_RETURN(std::string data, resolve_log_path(root, a->path));
-    if (!session.storage().stat(data).ok()) {
-      return Error(ErrorKind::NotFound, "cannot restore: data file " + data + " is gone (vacuumed?)");
-    }
-    if (a->deletion_vector && a->deletion_vector->storage_type != 'i') {
-      SILT_ASSIGN_OR_RETURN(std::string dv, delta::deletion_vector_file_path(*a->deletion_vector, root));
-      if (!session.storage().stat(dv).ok()) {
-        return Error(ErrorKind::NotFound,
-                     "cannot restore: deletion vector file " + dv + " is gone (vacuumed?)");
-      }
-    }
-  }
-  return ok_status();
-}
-
 std::string metric(const char* name, int64_t value) {
   return json_quote(name) + ":" + json_quote(std::to_string(value));
 }
 
 }  // namespace
+
+Status check_files_present(Session& session, const std::string& root,
+                           const std::vector<const delta::AddFile*>& adds, const std::string& verb) {
+  for (const auto* a : adds) {
+    SILT_ASSIGN_OR_RETURN(std::string data, resolve_log_path(root, a->path));
+    if (!session.storage().stat(data).ok()) {
+      return Error(ErrorKind::NotFound, "cannot " + verb + ": data file " + data + " is gone (vacuumed?)");
+    }
+    if (a->deletion_vector && a->deletion_vector->storage_type != 'i') {
+      SILT_ASSIGN_OR_RETURN(std::string dv, delta::deletion_vector_file_path(*a->deletion_vector, root));
+      if (!session.storage().stat(dv).ok()) {
+        return Error(ErrorKind::NotFound,
+                     "cannot " + verb + ": deletion vector file " + dv + " is gone (vacuumed?)");
+      }
+    }
+  }
+  return ok_status();
+}
 
 Result<RestoreResult> restore_table(Session& session, std::string_view path, const TimeTravel& to) {
   if (!to.version && !to.timestamp_ms) {
@@ -142,7 +141,7 @@ Result<RestoreResult> restore_table(Session& session, std::string_view path, con
   result.metadata_changed = metadata_differs;
   result.version = result.read_version;
   if (adds.empty() && removes.empty() && !metadata_differs && !result.protocol_changed) return result;
-  SILT_TRY(check_present(session, root, adds));
+  SILT_TRY(check_files_present(session, root, adds, "restore"));
 
   delta::StructType schema;
   if (!target.metadata().schema_string.empty()) {

@@ -4,8 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
+#include "delta/model/actions.h"
 #include "scan/session.h"
 
 namespace silt::ops {
@@ -30,6 +33,11 @@ struct RestoreResult {
 // REQUIRES: `to` names a version or a timestamp. InvalidArgument for a version that does not
 // exist; NotFound naming the first data or DV file that the target version needs but that is
 // gone (vacuumed) -- nothing is committed then.
+// NotFound "cannot <verb>: data file X is gone (vacuumed?)" (or its deletion vector file) for
+// the first file of `adds` that no longer exists under the table `root`.
+Status check_files_present(Session& session, const std::string& root,
+                           const std::vector<const delta::AddFile*>& adds, const std::string& verb);
+
 Result<RestoreResult> restore_table(Session& session, std::string_view path, const TimeTravel& to);
 
 }  // namespace silt::ops

@@ -10,8 +10,10 @@
 #include "delta/model/table_features.h"
 #include "delta/stats/file_stats.h"
 #include "delta/txn/transaction.h"
+#include "ops/change_data.h"
 #include "ops/checkpoint.h"
 #include "ops/data_writer.h"
+#include "scan/file_skipping.h"
 #include "util/json_text.h"
 #include "util/path.h"
 #include "util/sql_text.h"
@@ -24,6 +26,8 @@ namespace {
 using delta::AddFile;
 using delta::DeletionVector;
 using delta::DeletionVectorDescriptor;
+
+constexpr const char* kNewRowsTable = "__silt_new_rows";  // new rows, fixed once in CDF tables
 
 std::string trim(std::string_view s) {
   size_t b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
@@ -41,11 +45,6 @@ Status check_changeable(const delta::Snapshot& snap, const std::string& operatio
   if (config_true(m, "delta.appendOnly")) {
     return Error(ErrorKind::InvalidArgument,
                  operation + " is not allowed: the table is append-only (delta.appendOnly = true)");
-  }
-  // The protocol asks row-level changes on such tables to write cdc files, which silt cannot yet.
-  if (config_true(m, "delta.enableChangeDataFeed")) {
-    return Error(ErrorKind::Unsupported,
-                 operation + " on a table with delta.enableChangeDataFeed = true is not supported yet");
   }
   if (m.schema_string.empty()) return Error(ErrorKind::InvalidArgument, "the table has no schema yet");
   return ok_status();
@@ -287,6 +286,36 @@ Status mark_touched(Session& session, const ChangeTarget& t, const TouchedRows& 
   return ok_status();
 }
 
+// The commit's change data files: the rows of `changes_sql` (table columns + kChangeType).
+Status write_cdc(Session& session, const ChangeTarget& t, const RowChangeOptions& options,
+                 const std::string& changes_sql, RowChanges& c) {
+  if (changes_sql.empty()) return ok_status();
+  SILT_ASSIGN_OR_RETURN(c.cdc, write_change_data_files(session.connection(), t.root, changes_sql, t.schema,
+                                                       data_options(t, options)));
+  c.counts.change_files_added = int64_t(c.cdc.size());
+  return ok_status();
+}
+
+// A temp table that lives as long as this object (created only by create_as).
+class TempTable {
+ public:
+  TempTable(db::Connection& conn, const char* name) : conn_(conn), name_(name) {}
+  TempTable(const TempTable&) = delete;
+  TempTable& operator=(const TempTable&) = delete;
+  ~TempTable() {
+    if (created_) ignore_result(conn_.execute(std::string("DROP TABLE IF EXISTS ") + name_));
+  }
+  Status create_as(const std::string& select_sql) {
+    created_ = true;
+    return conn_.execute(std::string("CREATE OR REPLACE TEMP TABLE ") + name_ + " AS " + select_sql);
+  }
+
+ private:
+  db::Connection& conn_;
+  const char* name_;
+  bool created_ = false;
+};
+
 }  // namespace
 
 Error user_sql_error(const Error& e, const std::string& context) {
@@ -306,6 +335,7 @@ Result<ChangeTarget> open_change_target(Session& session, std::string_view path,
   const delta::Metadata& m = t.snap.metadata();
   SILT_ASSIGN_OR_RETURN(t.schema, delta::parse_schema(m.schema_string));
   SILT_ASSIGN_OR_RETURN(t.mapping, delta::column_mapping_mode(m.configuration));
+  t.cdf = config_true(m, "delta.enableChangeDataFeed");
   t.dv_mode = delta::protocol_has_feature(t.snap.protocol(), delta::TableFeature::DeletionVectors) &&
               config_true(m, "delta.enableDeletionVectors");
   return t;
@@ -324,6 +354,32 @@ Result<std::string> scan_with_positions(Session& session, const ChangeTarget& t,
   options.with_row_positions = true;
   SILT_ASSIGN_OR_RETURN(auto plan, session.scan(t.root, at_version(t), options));
   return plan.sql;
+}
+
+Result<FileSelection> select_files(Session& session, const ChangeTarget& t, const std::string& where) {
+  FileSelection sel;
+  std::optional<delta::Predicate> predicate;
+  if (!where.empty()) {
+    auto expanded = session.expand_sql(where);
+    if (!expanded.ok()) return user_sql_error(expanded.error(), "WHERE " + where);
+    sel.where = *expanded;
+    auto extracted = scan::predicate_from_filter_sql(session.connection(), sel.where);
+    if (!extracted.ok()) return user_sql_error(extracted.error(), "WHERE " + where);
+    predicate = std::move(*extracted);
+  }
+  if (predicate) {
+    // A predicate keeps what silt understood of the WHERE, so it matches at least as much.
+    SILT_ASSIGN_OR_RETURN(sel.candidates, scan::files_to_scan(t.snap, t.schema, t.mapping, *predicate));
+    sel.read.predicate = std::move(predicate);
+  } else {
+    for (const AddFile& f : t.snap.files()) sel.candidates.push_back(&f);
+    sel.read.whole_table = true;
+  }
+  for (const AddFile* f : sel.candidates) {
+    SILT_ASSIGN_OR_RETURN(std::string canonical, delta::canonical_data_path(t.root, f->path));
+    sel.read.files.insert(std::move(canonical));
+  }
+  return sel;
 }
 
 TouchedRows::~TouchedRows() {
@@ -373,17 +429,39 @@ Result<RowChanges> write_row_changes(Session& session, const ChangeTarget& t, co
                                      const std::string& new_rows_sql, int64_t new_rows,
                                      const RowChangeOptions& options) {
   RowChanges c;
+  std::string new_rows_once = new_rows_sql;
+  TempTable fixed(session.connection(), kNewRowsTable);
+  if (t.cdf && !new_rows_sql.empty()) {
+    SILT_TRY(fixed.create_as(new_rows_sql));
+    new_rows_once = std::string("SELECT * FROM ") + kNewRowsTable;
+  }
   if (!t.dv_mode) {
-    SILT_TRY(rewrite_files(session, t, touched, new_rows_sql, new_rows, options, c));
+    SILT_TRY(rewrite_files(session, t, touched, new_rows_once, new_rows, options, c));
   } else {
-    SILT_TRY(write_new_rows(session, t, new_rows_sql, new_rows, options, c));
+    SILT_TRY(write_new_rows(session, t, new_rows_once, new_rows, options, c));
     SILT_TRY(mark_touched(session, t, touched, options, c));
+  }
+  if (t.cdf) {
+    std::string changes = new_rows_once;
+    if (touched.rows() > 0) {
+      SILT_ASSIGN_OR_RETURN(std::string pre, touched.preimage_sql(session, t));
+      changes = changes.empty() ? pre : pre + " UNION ALL BY NAME " + changes;
+    }
+    SILT_TRY(write_cdc(session, t, options, changes, c));
   }
   return c;
 }
 
-void remove_all_files(const ChangeTarget& t, RowChanges& c) {
+Result<RowChanges> remove_all_rows(Session& session, const ChangeTarget& t, const RowChangeOptions& options) {
+  RowChanges c;
   for (const AddFile& f : t.snap.files()) remove_file(f, c);
+  if (t.cdf && !t.snap.files().empty()) {
+    SILT_ASSIGN_OR_RETURN(auto plan, session.scan(t.root, at_version(t)));
+    SILT_TRY(write_cdc(session, t, options,
+                       "SELECT *, 'delete' AS " + std::string(kChangeType) + " FROM " + plan.sql + " AS t",
+                       c));
+  }
+  return c;
 }
 
 Result<CommittedChanges> commit_row_changes(Session& session, const ChangeTarget& t, RowChanges changes,
@@ -391,6 +469,7 @@ Result<CommittedChanges> commit_row_changes(Session& session, const ChangeTarget
   delta::Transaction txn(t.root, t.snap.version(), t.schema, t.mapping);
   for (auto& r : changes.removes) txn.add_action(std::move(r));
   for (auto& a : changes.adds) txn.add_action(std::move(a));
+  for (auto& cdc : changes.cdc) txn.add_action(std::move(cdc));
   if (op.app_txn) txn.add_action(*op.app_txn);
   txn.pending().read = read;
   txn.set_operation(op.name, op.parameters_json, op.metrics_json);

@@ -10,11 +10,13 @@
 // the table's columns by name plus the column kChangeType ('insert' or 'update_postimage'),
 // which the engine drops before writing.
 //
-// Change data feed, for later: both halves of a CDF are then one SELECT each, with no change here
-// beyond writing them as cdc files in the same commit:
+// Change data feed: when the table has delta.enableChangeDataFeed = true, the engine also writes
+// the commit's cdc files (ops/change_data.h), so every statement gets them from here:
 //   pre-images  = preimage_sql(): the touched rows as they were, with kChangeType 'delete' or
 //                 'update_preimage' (from kTouchedKind);
 //   post-images = new_rows_sql, which already carries 'insert' / 'update_postimage'.
+// A commit with cdc files is read by the feed from them alone (PROTOCOL.md "Change Data Files"),
+// so they hold every change of the commit, the inserts of a MERGE included.
 #pragma once
 
 #include <chrono>
@@ -44,11 +46,11 @@ struct ChangeTarget {
   delta::StructType schema;
   delta::ColumnMappingMode mapping = delta::ColumnMappingMode::None;
   bool dv_mode = false;  // deletionVectors feature in the protocol and enabled in the metadata
+  bool cdf = false;      // delta.enableChangeDataFeed = true: commits carry cdc files
 };
 
 // Opens the table for a row-level `operation` ("DELETE", "UPDATE", "MERGE"). InvalidArgument for
-// append-only tables and tables without a schema; Unsupported for change-data-feed tables (no
-// cdc files yet) and for tables silt cannot write.
+// append-only tables and tables without a schema; Unsupported for tables silt cannot write.
 Result<ChangeTarget> open_change_target(Session& session, std::string_view path,
                                         const std::string& operation);
 
@@ -58,6 +60,17 @@ TimeTravel at_version(const ChangeTarget& t);
 // SQL of a scan of the target's files `paths` (as logged) at its version, with the position
 // columns scan::kFileColumn / scan::kRowColumn.
 Result<std::string> scan_with_positions(Session& session, const ChangeTarget& t, std::set<std::string> paths);
+
+// The files a WHERE may match (partition values and stats), and what the commit declares it read.
+struct FileSelection {
+  std::string where;  // the WHERE with delta_scan calls expanded; "" for none
+  std::vector<const delta::AddFile*> candidates;
+  delta::ReadSet read;
+};
+
+// Chooses the files of `t` that rows matching `where` (SQL over the table's columns; "" = every
+// row) may be in. InvalidArgument "WHERE <where>: <reason>" when it does not parse or bind.
+Result<FileSelection> select_files(Session& session, const ChangeTarget& t, const std::string& where);
 
 // Owns kTouchedTable: drops it when destroyed. Fill it with record(); then the counts are known.
 class TouchedRows {
@@ -113,15 +126,17 @@ struct RowChangeCounts {
   int64_t files_removed = 0;  // numRemovedFiles
   int64_t bytes_added = 0;
   int64_t bytes_removed = 0;
-  int64_t dvs_added = 0;    // files that got their first deletion vector
-  int64_t dvs_updated = 0;  // files whose deletion vector was replaced by a larger one
-  int64_t dvs_removed = 0;  // files with a deletion vector that were removed
+  int64_t dvs_added = 0;           // files that got their first deletion vector
+  int64_t dvs_updated = 0;         // files whose deletion vector was replaced by a larger one
+  int64_t dvs_removed = 0;         // files with a deletion vector that were removed
+  int64_t change_files_added = 0;  // numAddedChangeFiles (MERGE: numTargetChangeFilesAdded)
 };
 
 // The actions of one commit and their counts.
 struct RowChanges {
   std::vector<delta::AddFile> adds;
   std::vector<delta::RemoveFile> removes;
+  std::vector<delta::AddCdcFile> cdc;  // change data files (CDF tables only)
   RowChangeCounts counts;
   bool empty() const { return adds.empty() && removes.empty(); }
 };
@@ -132,13 +147,16 @@ struct RowChanges {
 // files, the new rows. `new_rows_sql` may be empty (nothing to add); `new_rows` is how many rows
 // it returns (checked in DV mode, used to count copied rows otherwise). Bad values in the new
 // rows (failed cast, NULL in a non-nullable column) are InvalidArgument as write_data_files gives
-// them. Nothing is committed; on error, files already written are orphans for vacuum.
+// them. In a CDF table the pre-images and the new rows also go into cdc files; the new rows are
+// then materialized once, so data and cdc files agree even for non-deterministic values.
+// Nothing is committed; on error, files already written are orphans for vacuum.
 Result<RowChanges> write_row_changes(Session& session, const ChangeTarget& t, const TouchedRows& touched,
                                      const std::string& new_rows_sql, int64_t new_rows,
                                      const RowChangeOptions& options);
 
-// Retires every live file of the target (DELETE without WHERE), counting it in `c`.
-void remove_all_files(const ChangeTarget& t, RowChanges& c);
+// Retires every live file of the target (DELETE without WHERE); in a CDF table every live row
+// is also written to cdc files as a 'delete'.
+Result<RowChanges> remove_all_rows(Session& session, const ChangeTarget& t, const RowChangeOptions& options);
 
 // The commit's operation, for commitInfo: Spark's operation name, parameters and metrics as
 // JSON objects (metric values are strings, as Spark writes them).
@@ -185,6 +203,22 @@ void record_counts(const RowChangeCounts& c, StatementResult& r) {
   r.dvs_added = c.dvs_added;
   r.dvs_updated = c.dvs_updated;
   r.dvs_removed = c.dvs_removed;
+  r.change_files_added = c.change_files_added;
+}
+
+// Spark's file and row metrics of DELETE and UPDATE (numCopiedRows ... numAddedChangeFiles), from
+// a statement's result, for metrics_object().
+template <class StatementResult>
+std::vector<std::pair<std::string, int64_t>> file_metrics(const StatementResult& r) {
+  return {{"numCopiedRows", r.rows_copied},
+          {"numAddedFiles", r.files_added},
+          {"numRemovedFiles", r.files_removed},
+          {"numAddedBytes", r.bytes_added},
+          {"numRemovedBytes", r.bytes_removed},
+          {"numDeletionVectorsAdded", r.dvs_added},
+          {"numDeletionVectorsRemoved", r.dvs_removed},
+          {"numDeletionVectorsUpdated", r.dvs_updated},
+          {"numAddedChangeFiles", r.change_files_added}};
 }
 
 // Copies the commit's outcome into a statement's result.
