@@ -93,8 +93,9 @@ inline int run_psql(const silt::sources::SourceConfig& c, const std::string& sql
 inline int run_isql(const silt::sources::SourceConfig& c, const std::string& sql) {
   ::setenv("ISC_USER", c.settings.at("user").c_str(), 1);
   ::setenv("ISC_PASSWORD", read_file_text(c.settings.at("password_file")).c_str(), 1);
-  return run_script("isql-fb -q -b -ch UTF8 " + c.settings.at("host") + "/" + c.settings.at("port") + ":" +
-                        c.settings.at("database") + " >/dev/null",
+  // isql drops non-ASCII input bytes unless its locale is a UTF-8 one.
+  return run_script("LC_ALL=C.UTF-8 isql-fb -q -b -ch UTF8 " + c.settings.at("host") + "/" +
+                        c.settings.at("port") + ":" + c.settings.at("database") + " >/dev/null",
                     sql);
 }
 
