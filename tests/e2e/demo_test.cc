@@ -84,13 +84,18 @@ class ClinicProject {
   int source_sql(const std::string& sql) const {
     return sh("sqlite3 " + shell_quote(db()) + " " + shell_quote(sql));
   }
+  // Runs `select` on the SQLite database `db` with sqlite3 options `mode` ("-header -csv"),
+  // appending what it prints to `path`; the exit code.
+  static int sqlite_export(const std::string& db, const std::string& mode, const std::string& select,
+                           const std::string& path) {
+    return sh("sqlite3 " + mode + " " + shell_quote(db) + " " + shell_quote(select) + " >> " +
+              shell_quote(path));
+  }
   // Exports the three source tables to `dir`/<table>.csv (with a header).
   void export_csv(const std::string& dir) const {
     fs::create_directories(dir);
-    for (const char* t : {"patients", "facilities", "billing"})
-      ASSERT_EQ(sh("sqlite3 -header -csv " + shell_quote(db()) + " 'SELECT * FROM " + t + "' > " +
-                   shell_quote(dir + "/" + t + ".csv")),
-                0);
+    for (std::string t : {"patients", "facilities", "billing"})
+      ASSERT_EQ(sqlite_export(db(), "-header -csv", "SELECT * FROM " + t, dir + "/" + t + ".csv"), 0);
   }
 
   Exec pipeline(V args) const {
@@ -302,35 +307,50 @@ TEST(ClinicDemo, PlantedPiiNeverReachesAFileLogOrMessageUnprotected) {
   }
 }
 
-// The same project on a server source: the first `billing_rows` rows of the generated data,
-// loaded by `load` (given the CSV folder and the SQLite database), run with `block` in place of
-// the SQLite block; gold must equal the SQLite run's over the same rows.
-void expect_same_gold_as_sqlite(const std::string& block,
-                                const std::function<void(const ClinicProject&, const std::string&)>& load) {
+// Loads source rows from the SQLite database `db` into a server, using `dir` for files: the
+// three tables created anew, or with `change` only the billing rows of change.sql and its new column.
+using Loader = std::function<void(const std::string& db, const std::string& dir, bool change)>;
+const char* const kNewBilling = "billing_id > 250000";
+
+// The same project on a server source: the first 20,000 billing rows of the generated data
+// loaded by `load`, run with `block` in place of the SQLite block; then change.sql's rows and
+// column. Gold must equal the SQLite project's over the same rows after each run.
+void expect_same_gold_as_sqlite(const std::string& block, const Loader& load) {
   ClinicProject lite, server;
   for (ClinicProject* p : {&lite, &server}) {
     ASSERT_EQ(p->source_file("generate.sql"), 0) << "needs the sqlite3 command-line tool";
     ASSERT_EQ(p->source_sql("DELETE FROM billing WHERE billing_id > 20000;"), 0);
   }
-  std::string csv = server.root() + "/csv";
-  server.export_csv(csv);
-  load(server, csv);
+  std::string staging = server.root() + "/staging.db";  // out of the project's reach
+  fs::rename(server.db(), staging);
+  load(staging, server.root() + "/load-1", false);
   std::string toml = silt::testing::read_file_text(server.root() + "/silt.toml");
   size_t at = toml.find(kSqliteBlock);
   ASSERT_NE(at, std::string::npos) << toml;
   server.write("silt.toml", toml.replace(at, kSqliteBlock.size(), block));
-  fs::remove(server.db());  // nothing can come from SQLite now
 
-  Exec lite_run = lite.pipeline({"run"}), server_run = server.pipeline({"run"});
-  ASSERT_EQ(lite_run.code, 0) << lite_run.out << lite_run.err;
-  ASSERT_EQ(server_run.code, 0) << server_run.out << server_run.err;
-  EXPECT_EQ(server.history(ClinicProject::run_id(server_run), "billing"), (V{"success|20000|0"}));
-  for (const auto& name : kGold) {
-    V want = lite.gold(name);
-    ASSERT_GT(want.size(), 10u) << name;
-    EXPECT_EQ(server.gold(name), want) << name;
+  for (int round = 0; round < 2; round++) {
+    if (round == 1) {
+      ASSERT_EQ(lite.source_file("change.sql"), 0);
+      ASSERT_EQ(ClinicProject::sh("sqlite3 " + shell_quote(staging) + " < " +
+                                  shell_quote(kExample + "/source/change.sql") + " > /dev/null"),
+                0);
+      load(staging, server.root() + "/load-2", true);
+    }
+    Exec lite_run = lite.pipeline({"run"}), server_run = server.pipeline({"run"});
+    ASSERT_EQ(lite_run.code, 0) << lite_run.out << lite_run.err;
+    ASSERT_EQ(server_run.code, 0) << server_run.out << server_run.err;
+    EXPECT_EQ(server.history(ClinicProject::run_id(server_run), "billing"),
+              (V{round == 0 ? "success|20000|0" : "success|5000|1"}));
+    for (const auto& name : kGold) {
+      V want = lite.gold(name);
+      ASSERT_GT(want.size(), 10u) << name;
+      EXPECT_EQ(server.gold(name), want) << name << " after run " << round + 1;
+    }
   }
-  EXPECT_EQ(server.gold("revenue_by_region_month"), server.expected_gold(csv)["revenue_by_region_month"]);
+  EXPECT_EQ(server.rows("SELECT count(referral_code), count(*) FROM delta_scan(" +
+                        quote_literal(server.table("bronze", "billing")) + ")"),
+            (V{"5000|25000"}));
 }
 
 std::string server_block(const silt::sources::SourceConfig& c) {
@@ -357,42 +377,63 @@ std::string clinic_ddl(const std::string& q, const std::string& utf8) {
   return sql;
 }
 
+// The SELECT (in SQLite) of each table's rows to load.
+std::map<std::string, std::string> rows_to_load(bool change, const std::string& billing_columns = "*") {
+  if (change)
+    return {{"billing", "SELECT " + billing_columns + ", referral_code FROM billing WHERE " + kNewBilling}};
+  return {{"patients", "SELECT * FROM patients"},
+          {"facilities", "SELECT * FROM facilities"},
+          {"billing", "SELECT " + billing_columns + " FROM billing"}};
+}
+
 TEST(ClinicDemo, PostgresSourceGivesTheSameGold) {
   REQUIRE_SERVER(pg, "PG", "postgres");
-  expect_same_gold_as_sqlite(server_block(pg), [&](const ClinicProject&, const std::string& csv) {
-    std::string sql = "DROP TABLE IF EXISTS patients, facilities, billing;\n" + clinic_ddl("", "");
-    for (const char* t : {"patients", "facilities", "billing"})
-      sql += "\\copy " + std::string(t) + " FROM " + quote_literal(csv + "/" + t + ".csv") + " CSV HEADER\n";
+  expect_same_gold_as_sqlite(server_block(pg), [&](const std::string& db, const std::string& dir,
+                                                   bool change) {
+    fs::create_directories(dir);
+    std::string sql = change ? "ALTER TABLE billing ADD COLUMN referral_code text;\n"
+                             : "DROP TABLE IF EXISTS patients, facilities, billing;\n" + clinic_ddl("", "");
+    const std::string billing_columns =
+        "billing_id, patient_id, facility_id, visit_date, care_minutes, amount, status, updated_at";
+    for (const auto& [t, select] : rows_to_load(change, billing_columns)) {
+      ASSERT_EQ(ClinicProject::sqlite_export(db, "-header -csv", select, dir + "/" + t + ".csv"), 0);
+      sql += "\\copy " + t + " FROM " + quote_literal(dir + "/" + t + ".csv") + " CSV HEADER\n";
+    }
     ASSERT_EQ(silt::testing::run_psql(pg, sql), 0);
   });
 }
 
 TEST(ClinicDemo, FirebirdSourceGivesTheSameGold) {
   REQUIRE_SERVER(fb, "FB", "firebird");
-  expect_same_gold_as_sqlite(server_block(fb), [&](const ClinicProject& p, const std::string& csv) {
-    // Quoted lower-case names, as the assets spell them; rows as INSERTs written by sqlite3.
-    std::string sql = "SET TERM ^ ;\nEXECUTE BLOCK AS BEGIN\n";
-    for (const char* t : {"patients", "facilities", "billing"})
-      sql += std::string("IF (EXISTS(SELECT 1 FROM RDB$RELATIONS WHERE RDB$RELATION_NAME = '") + t +
-             "')) THEN EXECUTE STATEMENT 'DROP TABLE \"" + t + "\"';\n";
-    sql += "END^\nSET TERM ; ^\nCOMMIT;\n" + clinic_ddl("\"", " CHARACTER SET UTF8") + "COMMIT;\n";
-    // Firebird refuses numeric literals of more digits than it keeps: amounts go as text.
-    const std::map<std::string, std::string> selects = {
-        {"patients", "*"},
-        {"facilities", "*"},
-        {"billing",
-         "billing_id, patient_id, facility_id, visit_date, care_minutes, printf('%.2f', amount), status, "
-         "updated_at"}};
-    std::string inserts = csv + "/inserts.sql";
-    for (const auto& [t, columns] : selects)
-      ASSERT_EQ(ClinicProject::sh("sqlite3 " + shell_quote(p.db()) + " '.mode insert x' " +
-                                  shell_quote("SELECT " + columns + " FROM " + t) +
-                                  " | sed 's/^INSERT INTO x VALUES/INSERT INTO \"" + t + "\" VALUES/' >> " +
-                                  shell_quote(inserts)),
-                0);
-    sql += silt::testing::read_file_text(inserts) + "\nCOMMIT;\n";
-    ASSERT_EQ(silt::testing::run_isql(fb, sql), 0);
-  });
+  expect_same_gold_as_sqlite(
+      server_block(fb), [&](const std::string& db, const std::string& dir, bool change) {
+        fs::create_directories(dir);
+        // Quoted lower-case names, as the assets spell them; rows as INSERTs written by sqlite3.
+        std::string sql;
+        if (change) {
+          sql = "ALTER TABLE \"billing\" ADD \"referral_code\" VARCHAR(10);\nCOMMIT;\n";
+        } else {
+          sql = "SET TERM ^ ;\nEXECUTE BLOCK AS BEGIN\n";
+          for (const char* t : {"patients", "facilities", "billing"})
+            sql += std::string("IF (EXISTS(SELECT 1 FROM RDB$RELATIONS WHERE RDB$RELATION_NAME = '") + t +
+                   "')) THEN EXECUTE STATEMENT 'DROP TABLE \"" + t + "\"';\n";
+          sql += "END^\nSET TERM ; ^\nCOMMIT;\n" + clinic_ddl("\"", " CHARACTER SET UTF8") + "COMMIT;\n";
+        }
+        // Firebird refuses numeric literals of more digits than it keeps: amounts go as text.
+        const std::string billing_columns =
+            "billing_id, patient_id, facility_id, visit_date, care_minutes, printf('%.2f', amount), status, "
+            "updated_at";
+        for (const auto& [t, select] : rows_to_load(change, billing_columns)) {
+          std::string inserts = dir + "/" + t + ".sql";
+          ASSERT_EQ(ClinicProject::sqlite_export(db, "-cmd '.mode insert x'", select, inserts), 0);
+          std::string text = silt::testing::read_file_text(inserts);
+          const std::string from = "INSERT INTO x VALUES", to = "INSERT INTO \"" + t + "\" VALUES";
+          for (size_t at = 0; (at = text.find(from, at)) != std::string::npos; at += to.size())
+            text.replace(at, from.size(), to);
+          sql += text + "\n";
+        }
+        ASSERT_EQ(silt::testing::run_isql(fb, sql + "COMMIT;\n"), 0);
+      });
 }
 
 }  // namespace
