@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(g++ cmake ninja-build pkg-config ca-certificates zlib1g-dev libsimdjson-dev libroaring-dev
           libcli11-dev libfmt-dev libreadline-dev libgtest-dev libgmock-dev libbenchmark-dev
-          libtomlplusplus-dev libssl-dev libsqlite3-dev libpq-dev firebird-dev)
+          libtomlplusplus-dev libssl-dev libsqlite3-dev libpq-dev firebird-dev sqlite3)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do

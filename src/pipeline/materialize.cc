@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -242,13 +244,35 @@ Status stage_inputs(Session& session, const Project& project, const Asset& asset
   return stage_and_check(session, asset, select, run);  // before `work` and its files go
 }
 
+// Where `needle` starts in `text`, ignoring ASCII case (source column names may differ in case
+// from a policy's, as DuckDB identifiers do), or npos.
+size_t find_ignoring_case(const std::string& text, const std::string& needle) {
+  auto it = std::search(text.begin(), text.end(), needle.begin(), needle.end(), [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+  });
+  return it == text.end() ? std::string::npos : size_t(it - text.begin());
+}
+
 // DuckDB errors can quote the values that failed ("Conversion Error: Could not convert string
-// 'Jane' ..."): for assets with PII only their category ("Conversion Error") is kept. silt's
-// own errors name columns and settings, never values, and pass unchanged.
+// 'Jane' ..."): for assets with PII only their category ("Conversion Error") is kept. The source
+// readers name the column, row and value that does not fit its type ("column birth_date, row 7:
+// TEXT value '...' does not fit DATE"): for a PII column the value is withheld. silt's other
+// errors name columns and settings, never values, and pass unchanged.
 Error redact(const Asset& asset, const Error& error) {
+  if (asset.pii.empty()) return error;
   const std::string& m = error.message();
+  for (const auto& policy : asset.pii) {
+    const std::string tag = "column " + policy.column + ", row ";
+    size_t at = find_ignoring_case(m, tag);
+    size_t colon = at == std::string::npos ? at : m.find(": ", at + tag.size());
+    if (colon == std::string::npos) continue;
+    size_t fit = m.rfind(" does not fit ");
+    std::string type = fit == std::string::npos || fit < colon ? std::string() : m.substr(fit);
+    return Error(error.kind(),
+                 m.substr(0, colon) + ": a value (withheld: the asset has PII policies)" + type);
+  }
   size_t category = m.find(" Error: ");
-  if (asset.pii.empty() || category == std::string::npos) return error;
+  if (category == std::string::npos) return error;
   return Error(error.kind(), m.substr(0, category) + " Error (details withheld: the asset has PII policies)");
 }
 

@@ -1,0 +1,8 @@
+-- Billing lines, loaded incrementally: each run appends only the rows updated after the
+-- newest updated_at already in bronze. schema: merge lets a new source column (referral_code)
+-- flow in without a code change; older rows read it as NULL.
+-- source: clinic.billing
+-- watermark: updated_at
+-- schema: merge
+-- check: not_null(billing_id); unique(billing_id); not_null(visit_date)
+-- check: accepted_values(status, 'paid', 'open', 'disputed')

@@ -1,0 +1,4 @@
+-- The clinics and the region each belongs to.
+-- source: clinic.facilities
+-- check: not_null(facility_id); unique(facility_id)
+-- check: accepted_values(region, 'North', 'South', 'East', 'West')
