@@ -114,7 +114,7 @@ std::string new_run_id() {
   std::time_t secs = ms / 1000;
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  char buf[32];
+  char buf[48];
   std::snprintf(buf, sizeof buf, "%04d%02d%02d-%02d%02d%02d-%03d", tm.tm_year + 1900, tm.tm_mon + 1,
                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
   return buf;
