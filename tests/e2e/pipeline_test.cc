@@ -523,16 +523,18 @@ TEST_F(PipelinePii, HashesBeforeWritingAndKeepsValuesOutOfStatsAndErrors) {
 }
 
 // A project with a SQLite source: rows newer than the watermark already loaded are appended.
-class PipelineSqlite : public PipelineRun {};
-
-TEST_F(PipelineSqlite, IngestsIncrementally) {
-  std::string db_path = root() + "/clinic.db";
-  auto exec = [&](const std::string& sql) {
+class PipelineSqlite : public PipelineRun {
+ protected:
+  void exec(const std::string& sql) {
+    std::string db_path = root() + "/clinic.db";
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
     sqlite3_close(db);
-  };
+  }
+};
+
+TEST_F(PipelineSqlite, IngestsIncrementally) {
   exec(
       "CREATE TABLE billing (id INTEGER PRIMARY KEY, amount REAL, updated_at TEXT);"
       "INSERT INTO billing VALUES (1, 10.5, '2026-01-01 10:00:00'), (2, 20.0, '2026-01-02 10:00:00');");
@@ -548,6 +550,34 @@ TEST_F(PipelineSqlite, IngestsIncrementally) {
   EXPECT_EQ(rows("SELECT id, amount FROM delta_scan(" + quote_literal(table("bronze", "billing")) +
                  ") ORDER BY id"),
             (V{"1|10.5", "2|20.0", "3|5.0"}));
+}
+
+// An ingest without a SELECT of its own checks the copied source rows in place (a view over
+// them, not a second copy): checks count them right, and a failed one commits nothing.
+TEST_F(PipelineSqlite, ChecksTheCopiedRowsAndAFailureCommitsNothing) {
+  exec(
+      "CREATE TABLE visits (id INTEGER, minutes INTEGER);"
+      "INSERT INTO visits VALUES (1, 10), (2, NULL), (3, 30), (3, 31);");
+  write("silt.toml", std::string(kToml) + "[sources.clinic]\nkind = \"sqlite\"\npath = \"clinic.db\"\n");
+  write("assets/bronze/visits.sql",
+        "-- source: clinic.visits\n-- check: warn not_null(minutes); row_count(min=4)\n");
+  Exec ok = pipeline({"run", "--select", "visits"});
+  ASSERT_EQ(ok.code, 0) << ok.out << ok.err;
+  EXPECT_EQ(
+      rows("SELECT count(*), sum(minutes) FROM delta_scan(" + quote_literal(table("bronze", "visits")) + ")"),
+      (V{"4|71"}));
+  V checks = rows("SELECT checks FROM delta_scan(" + quote_literal(root() + "/lake/_silt/runs") +
+                  ") WHERE run_id = " + quote_literal(run_id(ok)));
+  ASSERT_EQ(checks.size(), 1u);
+  EXPECT_NE(checks[0].find(R"j("passed":false,"blocking":false,"value":1)j"), std::string::npos) << checks[0];
+
+  write("assets/bronze/visits.sql", "-- source: clinic.visits\n-- check: unique(id)\n");
+  Exec dup = pipeline({"run", "--select", "visits"});
+  EXPECT_EQ(dup.code, 1);
+  V failed = history(run_id(dup), "visits");  // two rows share id 3
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_NE(failed[0].find("blocking check failed: unique(id) (value 2)"), std::string::npos) << failed[0];
+  EXPECT_EQ(version(table("bronze", "visits")), 0);
 }
 
 }  // namespace
