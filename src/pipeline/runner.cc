@@ -113,12 +113,19 @@ Result<RunReport> run_pipeline(Session& session, const Project& project, const R
       if (todo.contains(up) && !succeeded.contains(up)) return false;
     return true;
   };
-  auto finish = [&](AssetRun run) -> Status {
+  // An ended asset is announced, then its history row committed.
+  auto announce = [&](const AssetRun& run) {
     done++;
-    SILT_TRY(record_runs(session, project.config.lake, {run}));
     if (options.on_progress) options.on_progress(run, done, total);
+  };
+  auto record = [&](AssetRun run) -> Status {
+    SILT_TRY(record_runs(session, project.config.lake, {run}));
     report.assets.push_back(std::move(run));
     return ok_status();
+  };
+  auto finish = [&](AssetRun run) -> Status {
+    announce(run);
+    return record(std::move(run));
   };
   // An asset that never ran, recorded with why.
   auto not_run = [&](const std::string& name, const std::string& status, const std::string& why) {
@@ -177,8 +184,9 @@ Result<RunReport> run_pipeline(Session& session, const Project& project, const R
     std::string failed = run.status == "failed" ? run.asset : "";
     if (run.status == "success") succeeded.insert(run.asset);
     // Downstream assets start before this one's history row is committed, off their path.
+    announce(run);
     if (failed.empty() && !cancelled()) launch_ready();
-    Status recorded = finish(std::move(run));
+    Status recorded = record(std::move(run));
     if (!failed.empty()) {
       // Everything downstream of a failure is skipped and recorded as such, with the reason.
       for (const auto& down : downstream_of(project, failed)) {
