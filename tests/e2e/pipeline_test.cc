@@ -532,13 +532,17 @@ class PipelineSqlite : public PipelineRun {
     ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
     sqlite3_close(db);
   }
+  // A project whose source clinic is a SQLite database made by `sql`.
+  void with_source(const std::string& sql) {
+    exec(sql);
+    write("silt.toml", std::string(kToml) + "[sources.clinic]\nkind = \"sqlite\"\npath = \"clinic.db\"\n");
+  }
 };
 
 TEST_F(PipelineSqlite, IngestsIncrementally) {
-  exec(
+  with_source(
       "CREATE TABLE billing (id INTEGER PRIMARY KEY, amount REAL, updated_at TEXT);"
       "INSERT INTO billing VALUES (1, 10.5, '2026-01-01 10:00:00'), (2, 20.0, '2026-01-02 10:00:00');");
-  write("silt.toml", std::string(kToml) + "[sources.clinic]\nkind = \"sqlite\"\npath = \"clinic.db\"\n");
   write("assets/bronze/billing.sql",
         "-- source: clinic.billing\n-- watermark: updated_at\n-- mode: append\n");
   Exec first = pipeline({"run", "--select", "billing"});
@@ -555,10 +559,9 @@ TEST_F(PipelineSqlite, IngestsIncrementally) {
 // An ingest without a SELECT of its own checks the copied source rows in place (a view over
 // them, not a second copy): checks count them right, and a failed one commits nothing.
 TEST_F(PipelineSqlite, ChecksTheCopiedRowsAndAFailureCommitsNothing) {
-  exec(
+  with_source(
       "CREATE TABLE visits (id INTEGER, minutes INTEGER);"
       "INSERT INTO visits VALUES (1, 10), (2, NULL), (3, 30), (3, 31);");
-  write("silt.toml", std::string(kToml) + "[sources.clinic]\nkind = \"sqlite\"\npath = \"clinic.db\"\n");
   write("assets/bronze/visits.sql",
         "-- source: clinic.visits\n-- check: warn not_null(minutes); row_count(min=4)\n");
   Exec ok = pipeline({"run", "--select", "visits"});
