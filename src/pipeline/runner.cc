@@ -102,7 +102,10 @@ Result<RunReport> run_pipeline(Session& session, const Project& project, const R
   int parallel = std::max(1, std::min<int>(threads, static_cast<int>(todo.size())));
   int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   int64_t ram_mb = static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE) / (1 << 20);
-  if (ram_mb > 0) mopts.duckdb_memory_mb = std::max<int64_t>(256, ram_mb * 8 / 10 / parallel);
+  if (project.config.memory_mb > 0)
+    mopts.duckdb_memory_mb = std::max<int64_t>(16, project.config.memory_mb / parallel);
+  else if (ram_mb > 0)
+    mopts.duckdb_memory_mb = std::max<int64_t>(256, ram_mb * 8 / 10 / parallel);
 
   std::set<std::string> waiting = todo, succeeded;
   size_t running = 0, done = 0, total = todo.size();

@@ -296,6 +296,20 @@ std::string copy_command(const std::string& pre) {
 }
 
 // Flaky sources: a failed attempt is retried (retries = 2 in silt.toml) and its success counts.
+// defaults.memory_mb is the DuckDB memory of the whole run: one asset running alone gets all of
+// it, as its SQL sees in current_setting('memory_limit').
+TEST_F(PipelineRun, MemoryBudgetBecomesTheAssetsDuckdbMemoryLimit) {
+  std::string toml = kToml;
+  toml.replace(toml.find("threads = 2\n"), 12, "threads = 2\nmemory_mb = 300\n");
+  write("silt.toml", toml);
+  write("assets/gold/limit.sql", "SELECT current_setting('memory_limit') AS m\n");
+  Exec run = pipeline({"run", "--select", "limit"});
+  ASSERT_EQ(run.code, 0) << run.out << run.err;
+  ASSERT_TRUE(session_->connection().execute("SET memory_limit = '300MB'").ok());
+  EXPECT_EQ(rows("SELECT m FROM delta_scan(" + quote_literal(table("gold", "limit")) + ")"),
+            rows("SELECT current_setting('memory_limit')"));
+}
+
 TEST_F(PipelineRun, RetriesUntilAnAttemptSucceeds) {
   write("assets/silver/flaky.toml", copy_command("if [ ! -f tried ]; then touch tried; exit 1; fi;"));
   Exec run = pipeline({"run", "--select", "+flaky"});
