@@ -6,7 +6,8 @@
 // program with --baseline), reading the source tables exported once to parquet (outside the
 // timed region, since DuckDB cannot read SQLite here). Baseline bronze applies the same PII
 // expressions (silt's functions) and no checks; silt's bronze reads SQLite and runs its checks.
-// Usage: demo_bench SILT_BINARY [billing_rows=250000] [runs=3]
+// Usage: demo_bench SILT_BINARY [billing_rows=250000] [runs=3] [memory_mb]
+// memory_mb, when given, goes into the copy's silt.toml as defaults.memory_mb.
 #include <unistd.h>
 
 #include <algorithm>
@@ -208,6 +209,7 @@ int main(int argc, char** argv) {
   std::string silt = fs::absolute(argv[1]).string(), self = fs::absolute(argv[0]).string();
   int64_t rows = argc > 2 ? std::atoll(argv[2]) : 250'000;
   int runs = argc > 3 ? std::max(1, std::atoi(argv[3])) : 3;
+  int64_t memory_mb = argc > 4 ? std::atoll(argv[4]) : 0;
   setenv("SILT_PII_KEY", kKey, 1);
   fs::path data = fs::path(SILT_SOURCE_DIR) / "bench" / "data" / ("demo_" + std::to_string(rows));
   fs::path project_dir = data / "project";
@@ -216,6 +218,16 @@ int main(int argc, char** argv) {
   fs::remove_all(project_dir);
   fs::copy(fs::path(SILT_SOURCE_DIR) / "examples/clinic", project_dir, fs::copy_options::recursive);
   fs::create_directories(project_dir / "data");
+  if (memory_mb > 0) {
+    std::string toml = read_text(project_dir / "silt.toml");
+    size_t at = toml.find("[defaults]\n");
+    if (at == std::string::npos) {
+      std::cerr << "the demo's silt.toml has no [defaults] table to add memory_mb to\n";
+      return 1;
+    }
+    toml.insert(at + 11, "memory_mb = " + std::to_string(memory_mb) + "\n");
+    std::ofstream(project_dir / "silt.toml") << toml;
+  }
   Project project = must(silt::pipeline::load_project(project_dir.string()), "project");
   make_source(data, rows, project);
   for (const auto& [name, def] : project.config.sources) {
@@ -234,8 +246,8 @@ int main(int argc, char** argv) {
   for (const auto& [name, ms] : m.baseline_ms)
     (project.find(name)->source.empty() ? base_transform : base_ingest) += ms;
 
-  std::printf("clinic demo, %lld billing rows; the run with the median silt wall time of %d\n",
-              (long long)rows, runs);
+  std::printf("clinic demo, %lld billing rows, memory_mb %s; the run with the median silt wall time of %d\n",
+              (long long)rows, memory_mb > 0 ? std::to_string(memory_mb).c_str() : "unset", runs);
   std::printf("%-32s %10s %10s %10s\n", "whole process", "wall ms", "CPU ms", "RSS MiB");
   auto line = [](const char* what, const Timing& t) {
     std::printf("%-32s %10.0f %10.0f %10.0f\n", what, t.wall_ms, t.cpu_ms, t.max_rss_mib);
