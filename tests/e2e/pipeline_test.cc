@@ -551,18 +551,22 @@ class PipelineSqlite : public PipelineRun {
     exec(sql);
     write("silt.toml", std::string(kToml) + "[sources.clinic]\nkind = \"sqlite\"\npath = \"clinic.db\"\n");
   }
+  // Runs the bronze asset `name`, written with `header` (an ingest without a SELECT).
+  Exec run_ingest(const std::string& name, const std::string& header) {
+    write("assets/bronze/" + name + ".sql", header);
+    return pipeline({"run", "--select", name});
+  }
 };
 
 TEST_F(PipelineSqlite, IngestsIncrementally) {
   with_source(
       "CREATE TABLE billing (id INTEGER PRIMARY KEY, amount REAL, updated_at TEXT);"
       "INSERT INTO billing VALUES (1, 10.5, '2026-01-01 10:00:00'), (2, 20.0, '2026-01-02 10:00:00');");
-  write("assets/bronze/billing.sql",
-        "-- source: clinic.billing\n-- watermark: updated_at\n-- mode: append\n");
-  Exec first = pipeline({"run", "--select", "billing"});
+  const std::string header = "-- source: clinic.billing\n-- watermark: updated_at\n-- mode: append\n";
+  Exec first = run_ingest("billing", header);
   ASSERT_EQ(first.code, 0) << first.out << first.err;
   exec("INSERT INTO billing VALUES (3, 5.0, '2026-01-03 09:00:00');");
-  Exec second = pipeline({"run", "--select", "billing"});
+  Exec second = run_ingest("billing", header);
   ASSERT_EQ(second.code, 0) << second.out << second.err;
   EXPECT_EQ(history(run_id(second), "billing"), (V{"success|1|1|{}||1"}));
   EXPECT_EQ(rows("SELECT id, amount FROM delta_scan(" + quote_literal(table("bronze", "billing")) +
@@ -576,9 +580,8 @@ TEST_F(PipelineSqlite, ChecksTheCopiedRowsAndAFailureCommitsNothing) {
   with_source(
       "CREATE TABLE visits (id INTEGER, minutes INTEGER);"
       "INSERT INTO visits VALUES (1, 10), (2, NULL), (3, 30), (3, 31);");
-  write("assets/bronze/visits.sql",
-        "-- source: clinic.visits\n-- check: warn not_null(minutes); row_count(min=4)\n");
-  Exec ok = pipeline({"run", "--select", "visits"});
+  Exec ok =
+      run_ingest("visits", "-- source: clinic.visits\n-- check: warn not_null(minutes); row_count(min=4)\n");
   ASSERT_EQ(ok.code, 0) << ok.out << ok.err;
   EXPECT_EQ(
       rows("SELECT count(*), sum(minutes) FROM delta_scan(" + quote_literal(table("bronze", "visits")) + ")"),
@@ -588,8 +591,7 @@ TEST_F(PipelineSqlite, ChecksTheCopiedRowsAndAFailureCommitsNothing) {
   ASSERT_EQ(checks.size(), 1u);
   EXPECT_NE(checks[0].find(R"j("passed":false,"blocking":false,"value":1)j"), std::string::npos) << checks[0];
 
-  write("assets/bronze/visits.sql", "-- source: clinic.visits\n-- check: unique(id)\n");
-  Exec dup = pipeline({"run", "--select", "visits"});
+  Exec dup = run_ingest("visits", "-- source: clinic.visits\n-- check: unique(id)\n");
   EXPECT_EQ(dup.code, 1);
   V failed = history(run_id(dup), "visits");  // two rows share id 3
   ASSERT_EQ(failed.size(), 1u);
