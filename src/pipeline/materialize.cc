@@ -176,8 +176,14 @@ Result<std::string> command_select(Session& session, const Project& project, con
   return "SELECT * FROM read_parquet(" + quote_literal(glob) + ")";
 }
 
-Status stage_and_check(Session& session, const Asset& asset, const std::string& select, AssetRun& run) {
-  SILT_ASSIGN_OR_RETURN(auto staged, session.run("CREATE TEMP TABLE self AS " + select));
+// `self` is a table of the rows, so that checks and the write read them once computed; when
+// `select` only reads rows already copied into a temp table it is a view over them instead (no
+// second copy of an ingest).
+Status stage_and_check(Session& session, const Asset& asset, const std::string& select, bool copied,
+                       AssetRun& run) {
+  SILT_ASSIGN_OR_RETURN(
+      auto staged,
+      session.run(std::string(copied ? "CREATE TEMP VIEW" : "CREATE TEMP TABLE") + " self AS " + select));
   (void)staged;
   SILT_ASSIGN_OR_RETURN(auto count, session.connection().scalar("SELECT count(*) FROM self"));
   run.rows = count ? std::stoll(*count) : 0;
@@ -237,11 +243,17 @@ Status write(Session& session, const Asset& asset, const MaterializeOptions& opt
 Status stage_inputs(Session& session, const Project& project, const Asset& asset,
                     const MaterializeOptions& options, std::optional<int64_t> own_version, AssetRun& run) {
   SILT_ASSIGN_OR_RETURN(auto pinned, define_inputs(session, project, asset, options, own_version, run));
-  if (asset.command.empty())
-    return stage_and_check(session, asset, asset.sql.empty() ? "SELECT * FROM source" : asset.sql, run);
+  if (asset.command.empty() && asset.sql.empty()) {
+    // A database source is in a temp table already (see source_select); PII policies would be
+    // recomputed by every reader of a view, so those rows are staged.
+    bool copied = asset.pii.empty() &&
+                  project.config.sources.at(asset.source.substr(0, asset.source.find('.'))).kind != "files";
+    return stage_and_check(session, asset, "SELECT * FROM source", copied, run);
+  }
+  if (asset.command.empty()) return stage_and_check(session, asset, asset.sql, false, run);
   SILT_ASSIGN_OR_RETURN(auto work, WorkDir::make(asset.name));
   SILT_ASSIGN_OR_RETURN(std::string select, command_select(session, project, asset, pinned, work));
-  return stage_and_check(session, asset, select, run);  // before `work` and its files go
+  return stage_and_check(session, asset, select, false, run);  // before `work` and its files go
 }
 
 // Where `needle` starts in `text`, ignoring ASCII case (source column names may differ in case

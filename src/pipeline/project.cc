@@ -116,9 +116,11 @@ Status parse_defaults(const toml::table& table, ProjectConfig& config) {
       config.retry_backoff_ms = n;
     } else if (k == "threads") {
       config.threads = static_cast<int>(n);
+    } else if (k == "memory_mb") {
+      config.memory_mb = n;
     } else {
-      return config_error(value,
-                          "unknown key defaults." + k + " (expected retries, retry_backoff_ms, threads)");
+      return config_error(
+          value, "unknown key defaults." + k + " (expected retries, retry_backoff_ms, threads, memory_mb)");
     }
   }
   return ok_status();

@@ -40,6 +40,9 @@ struct ProjectConfig {
   int retries = 0;                  // extra attempts per asset after a failure
   int64_t retry_backoff_ms = 1000;  // doubled after each failed attempt
   int threads = 0;                  // assets run at once; 0 = cores
+  // DuckDB memory for a whole run, shared by the assets running at once (each its part: DuckDB
+  // spills beyond it); 0 = 80% of RAM.
+  int64_t memory_mb = 0;
   std::string pii_key_env = "SILT_PII_KEY";
   std::vector<Schedule> schedules;
 };

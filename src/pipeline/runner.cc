@@ -97,12 +97,15 @@ Result<RunReport> run_pipeline(Session& session, const Project& project, const R
   mopts.full_refresh = options.full_refresh;
   mopts.partition = report.partition = partition;
   mopts.cancel = options.cancel;
-  // Each DuckDB gets its share of the cores and of memory, so parallel assets do not
-  // oversubscribe them.
+  // Each DuckDB gets its share of memory, and of the cores when it starts: an asset started
+  // alone (a silver join after its bronze inputs) gets them all, not a fixed 1/threads.
   int parallel = std::max(1, std::min<int>(threads, static_cast<int>(todo.size())));
-  mopts.duckdb_threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / parallel);
+  int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   int64_t ram_mb = static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE) / (1 << 20);
-  if (ram_mb > 0) mopts.duckdb_memory_mb = std::max<int64_t>(256, ram_mb * 8 / 10 / parallel);
+  if (project.config.memory_mb > 0)
+    mopts.duckdb_memory_mb = std::max<int64_t>(16, project.config.memory_mb / parallel);
+  else if (ram_mb > 0)
+    mopts.duckdb_memory_mb = std::max<int64_t>(256, ram_mb * 8 / 10 / parallel);
 
   std::set<std::string> waiting = todo, succeeded;
   size_t running = 0, done = 0, total = todo.size();
@@ -113,12 +116,19 @@ Result<RunReport> run_pipeline(Session& session, const Project& project, const R
       if (todo.contains(up) && !succeeded.contains(up)) return false;
     return true;
   };
-  auto finish = [&](AssetRun run) -> Status {
+  // An ended asset is announced, then its history row committed.
+  auto announce = [&](const AssetRun& run) {
     done++;
-    SILT_TRY(record_runs(session, project.config.lake, {run}));
     if (options.on_progress) options.on_progress(run, done, total);
+  };
+  auto record = [&](AssetRun run) -> Status {
+    SILT_TRY(record_runs(session, project.config.lake, {run}));
     report.assets.push_back(std::move(run));
     return ok_status();
+  };
+  auto finish = [&](AssetRun run) -> Status {
+    announce(run);
+    return record(std::move(run));
   };
   // An asset that never ran, recorded with why.
   auto not_run = [&](const std::string& name, const std::string& status, const std::string& why) {
@@ -131,6 +141,28 @@ Result<RunReport> run_pipeline(Session& session, const Project& project, const R
     return run;
   };
   auto cancelled = [&] { return options.cancel && options.cancel->load(); };
+  auto launch_ready = [&] {
+    for (auto it = waiting.begin(); it != waiting.end() && static_cast<int>(running) < threads;) {
+      if (!ready(*it)) {
+        ++it;
+        continue;
+      }
+      const Asset& asset = *project.find(*it);
+      AssetRun started;
+      started.asset = asset.name;
+      if (options.on_progress) options.on_progress(started, done, total);
+      MaterializeOptions own = mopts;
+      own.duckdb_threads = std::max(1, cores / static_cast<int>(running + 1));
+      running++;
+      workers.emplace_back([&, &asset = asset, own] {
+        AssetRun run = run_asset(project, asset, own, report.run_id);
+        std::lock_guard lock(completion.mu);
+        completion.finished.push_back(std::move(run));
+        completion.cv.notify_one();
+      });
+      it = waiting.erase(it);
+    }
+  };
   while (!waiting.empty() || running > 0) {
     if (cancelled()) {
       Status recorded;
@@ -142,24 +174,7 @@ Result<RunReport> run_pipeline(Session& session, const Project& project, const R
         return recorded.error();
       }
     }
-    for (auto it = waiting.begin(); it != waiting.end() && static_cast<int>(running) < threads;) {
-      if (!ready(*it)) {
-        ++it;
-        continue;
-      }
-      const Asset& asset = *project.find(*it);
-      AssetRun started;
-      started.asset = asset.name;
-      if (options.on_progress) options.on_progress(started, done, total);
-      running++;
-      workers.emplace_back([&, &asset = asset] {
-        AssetRun run = run_asset(project, asset, mopts, report.run_id);
-        std::lock_guard lock(completion.mu);
-        completion.finished.push_back(std::move(run));
-        completion.cv.notify_one();
-      });
-      it = waiting.erase(it);
-    }
+    launch_ready();
     if (running == 0) break;  // nothing runnable left (cannot happen on an acyclic graph)
     AssetRun run;
     {
@@ -171,7 +186,10 @@ Result<RunReport> run_pipeline(Session& session, const Project& project, const R
     running--;
     std::string failed = run.status == "failed" ? run.asset : "";
     if (run.status == "success") succeeded.insert(run.asset);
-    Status recorded = finish(std::move(run));
+    // Downstream assets start before this one's history row is committed, off their path.
+    announce(run);
+    if (failed.empty() && !cancelled()) launch_ready();
+    Status recorded = record(std::move(run));
     if (!failed.empty()) {
       // Everything downstream of a failure is skipped and recorded as such, with the reason.
       for (const auto& down : downstream_of(project, failed)) {

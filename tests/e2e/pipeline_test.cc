@@ -296,6 +296,20 @@ std::string copy_command(const std::string& pre) {
 }
 
 // Flaky sources: a failed attempt is retried (retries = 2 in silt.toml) and its success counts.
+// defaults.memory_mb is the DuckDB memory of the whole run: one asset running alone gets all of
+// it, as its SQL sees in current_setting('memory_limit').
+TEST_F(PipelineRun, MemoryBudgetBecomesTheAssetsDuckdbMemoryLimit) {
+  std::string toml = kToml;
+  toml.replace(toml.find("threads = 2\n"), 12, "threads = 2\nmemory_mb = 300\n");
+  write("silt.toml", toml);
+  write("assets/gold/limit.sql", "SELECT current_setting('memory_limit') AS m\n");
+  Exec run = pipeline({"run", "--select", "limit"});
+  ASSERT_EQ(run.code, 0) << run.out << run.err;
+  ASSERT_TRUE(session_->connection().execute("SET memory_limit = '300MB'").ok());
+  EXPECT_EQ(rows("SELECT m FROM delta_scan(" + quote_literal(table("gold", "limit")) + ")"),
+            rows("SELECT current_setting('memory_limit')"));
+}
+
 TEST_F(PipelineRun, RetriesUntilAnAttemptSucceeds) {
   write("assets/silver/flaky.toml", copy_command("if [ ! -f tried ]; then touch tried; exit 1; fi;"));
   Exec run = pipeline({"run", "--select", "+flaky"});
@@ -523,31 +537,66 @@ TEST_F(PipelinePii, HashesBeforeWritingAndKeepsValuesOutOfStatsAndErrors) {
 }
 
 // A project with a SQLite source: rows newer than the watermark already loaded are appended.
-class PipelineSqlite : public PipelineRun {};
-
-TEST_F(PipelineSqlite, IngestsIncrementally) {
-  std::string db_path = root() + "/clinic.db";
-  auto exec = [&](const std::string& sql) {
+class PipelineSqlite : public PipelineRun {
+ protected:
+  void exec(const std::string& sql) {
+    std::string db_path = root() + "/clinic.db";
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
     sqlite3_close(db);
-  };
-  exec(
+  }
+  // A project whose source clinic is a SQLite database made by `sql`.
+  void with_source(const std::string& sql) {
+    exec(sql);
+    write("silt.toml", std::string(kToml) + "[sources.clinic]\nkind = \"sqlite\"\npath = \"clinic.db\"\n");
+  }
+  // Runs the bronze asset `name`, written with `header` (an ingest without a SELECT).
+  Exec run_ingest(const std::string& name, const std::string& header) {
+    write("assets/bronze/" + name + ".sql", header);
+    return pipeline({"run", "--select", name});
+  }
+};
+
+TEST_F(PipelineSqlite, IngestsIncrementally) {
+  with_source(
       "CREATE TABLE billing (id INTEGER PRIMARY KEY, amount REAL, updated_at TEXT);"
       "INSERT INTO billing VALUES (1, 10.5, '2026-01-01 10:00:00'), (2, 20.0, '2026-01-02 10:00:00');");
-  write("silt.toml", std::string(kToml) + "[sources.clinic]\nkind = \"sqlite\"\npath = \"clinic.db\"\n");
-  write("assets/bronze/billing.sql",
-        "-- source: clinic.billing\n-- watermark: updated_at\n-- mode: append\n");
-  Exec first = pipeline({"run", "--select", "billing"});
+  const std::string header = "-- source: clinic.billing\n-- watermark: updated_at\n-- mode: append\n";
+  Exec first = run_ingest("billing", header);
   ASSERT_EQ(first.code, 0) << first.out << first.err;
   exec("INSERT INTO billing VALUES (3, 5.0, '2026-01-03 09:00:00');");
-  Exec second = pipeline({"run", "--select", "billing"});
+  Exec second = run_ingest("billing", header);
   ASSERT_EQ(second.code, 0) << second.out << second.err;
   EXPECT_EQ(history(run_id(second), "billing"), (V{"success|1|1|{}||1"}));
   EXPECT_EQ(rows("SELECT id, amount FROM delta_scan(" + quote_literal(table("bronze", "billing")) +
                  ") ORDER BY id"),
             (V{"1|10.5", "2|20.0", "3|5.0"}));
+}
+
+// An ingest without a SELECT of its own checks the copied source rows in place (a view over
+// them, not a second copy): checks count them right, and a failed one commits nothing.
+TEST_F(PipelineSqlite, ChecksTheCopiedRowsAndAFailureCommitsNothing) {
+  with_source(
+      "CREATE TABLE visits (id INTEGER, minutes INTEGER);"
+      "INSERT INTO visits VALUES (1, 10), (2, NULL), (3, 30), (3, 31);");
+  Exec ok =
+      run_ingest("visits", "-- source: clinic.visits\n-- check: warn not_null(minutes); row_count(min=4)\n");
+  ASSERT_EQ(ok.code, 0) << ok.out << ok.err;
+  EXPECT_EQ(
+      rows("SELECT count(*), sum(minutes) FROM delta_scan(" + quote_literal(table("bronze", "visits")) + ")"),
+      (V{"4|71"}));
+  V checks = rows("SELECT checks FROM delta_scan(" + quote_literal(root() + "/lake/_silt/runs") +
+                  ") WHERE run_id = " + quote_literal(run_id(ok)));
+  ASSERT_EQ(checks.size(), 1u);
+  EXPECT_NE(checks[0].find(R"j("passed":false,"blocking":false,"value":1)j"), std::string::npos) << checks[0];
+
+  Exec dup = run_ingest("visits", "-- source: clinic.visits\n-- check: unique(id)\n");
+  EXPECT_EQ(dup.code, 1);
+  V failed = history(run_id(dup), "visits");  // two rows share id 3
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_NE(failed[0].find("blocking check failed: unique(id) (value 2)"), std::string::npos) << failed[0];
+  EXPECT_EQ(version(table("bronze", "visits")), 0);
 }
 
 }  // namespace

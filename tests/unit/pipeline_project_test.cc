@@ -166,6 +166,7 @@ TEST_F(PipelineConfig, ReadsSourcesDefaultsAndSchedules) {
 retries = 2
 retry_backoff_ms = 10
 threads = 3
+memory_mb = 900
 [pii]
 key_env = "MY_KEY"
 [sources.raw]
@@ -185,6 +186,7 @@ select = ["layer:gold", "orders+"]
   EXPECT_EQ(c->retries, 2);
   EXPECT_EQ(c->retry_backoff_ms, 10);
   EXPECT_EQ(c->threads, 3);
+  EXPECT_EQ(c->memory_mb, 900);
   EXPECT_EQ(c->pii_key_env, "MY_KEY");
   EXPECT_EQ(c->sources["raw"].settings["path"], dir_.root() + "/data");
   EXPECT_EQ(c->sources["raw"].settings["format"], "csv");
