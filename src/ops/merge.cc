@@ -606,9 +606,7 @@ Result<MergeClause> parse_merge_clause(MergeClause::Kind kind, bool all, std::st
   if (!std::regex_match(body, g, form))
     return Error(ErrorKind::InvalidArgument,
                  label + ": '" + body + "' is not of the form (columns) VALUES (values)");
-  auto cols = split_top_level(g[1].str(), ',');
-  std::string values_text = g[2].str();
-  auto values = split_top_level(values_text, ',');
+  std::vector<std::string> cols = split_top_level(g[1].str(), ','), values = split_top_level(g[2].str(), ',');
   if (cols.size() != values.size()) {
     return Error(ErrorKind::InvalidArgument, label + ": " + std::to_string(cols.size()) + " column(s) but " +
                                                  std::to_string(values.size()) + " value(s)");

@@ -45,18 +45,6 @@ size_t assignment_sign(std::string_view item) {
 
 }  // namespace
 
-std::vector<std::string_view> split_top_level(std::string_view text, char separator) {
-  std::vector<std::string_view> items;
-  size_t start = 0;
-  for (size_t i : top_level_offsets(text)) {
-    if (text[i] != separator) continue;
-    items.push_back(text.substr(start, i - start));
-    start = i + 1;
-  }
-  items.push_back(text.substr(start));
-  return items;
-}
-
 std::string unquote_identifier(std::string name) {
   if (name.size() < 2 || name.front() != '"' || name.back() != '"') return name;
   std::string out;

@@ -25,10 +25,6 @@ struct Assignment {
 // brackets. InvalidArgument on an item without '=' or with an empty side.
 Result<std::vector<Assignment>> parse_assignments(std::string_view set_clause);
 
-// `text` split at top-level occurrences of `separator` (outside strings, quoted identifiers and
-// brackets). Items are not trimmed.
-std::vector<std::string_view> split_top_level(std::string_view text, char separator);
-
 // A word outside strings, quoted identifiers, brackets and CASE ... END, upper-cased.
 struct Keyword {
   size_t offset;

@@ -52,8 +52,8 @@ std::vector<std::string> split_top_level(std::string_view text, char separator) 
       continue;
     }
     if (c == '\'' || c == '"') quote = c;
-    if (c == '(') depth++;
-    if (c == ')') depth--;
+    if (c == '(' || c == '[' || c == '{') depth++;
+    if (c == ')' || c == ']' || c == '}') depth--;
     if (c == separator && depth == 0) {
       out.push_back(trim_text(text.substr(start, i - start)));
       start = i + 1;

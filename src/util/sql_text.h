@@ -14,8 +14,8 @@ std::string quote_ident(std::string_view s);
 // ['a', 'b'] as a DuckDB list literal of strings.
 std::string string_list_literal(const std::vector<std::string>& items);
 
-// Splits `text` at each `separator` outside quotes ('...', "...") and parentheses; items are
-// trimmed, empty ones kept (so callers can reject them).
+// Splits `text` at each `separator` outside quotes ('...', "...") and brackets ((), [], {});
+// items are trimmed, empty ones kept (so callers can reject them).
 std::vector<std::string> split_top_level(std::string_view text, char separator);
 // `text` without leading and trailing whitespace.
 std::string trim_text(std::string_view text);
