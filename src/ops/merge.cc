@@ -98,7 +98,7 @@ Result<std::string> expand(Session& session, const std::string& sql, const std::
 
 // Runs the source once into kSource, numbering its rows; returns how many there are.
 Result<int64_t> materialize_source(Merge& m) {
-  if (trim(m.options.source_sql).empty())
+  if (trim_text(m.options.source_sql).empty())
     return Error(ErrorKind::InvalidArgument, "MERGE needs a source query");
   SILT_ASSIGN_OR_RETURN(std::string sql, expand(m.session, m.options.source_sql, "source"));
   std::string create = std::string("CREATE OR REPLACE TEMP TABLE ") + kSource +
@@ -526,7 +526,8 @@ Result<MergeResult> run_merge(Merge& m) {
   m.target_shape = kTargetShape;
   SILT_TRY(m.conn().execute("CREATE OR REPLACE TEMP TABLE " + m.target_shape + " AS SELECT * FROM " +
                             plan.sql + " LIMIT 0"));
-  if (trim(m.options.on).empty()) return Error(ErrorKind::InvalidArgument, "MERGE needs an ON condition");
+  if (trim_text(m.options.on).empty())
+    return Error(ErrorKind::InvalidArgument, "MERGE needs an ON condition");
   SILT_ASSIGN_OR_RETURN(m.on, expand(m.session, m.options.on, "ON " + m.options.on));
   if (auto st = m.conn().execute("SELECT CAST((" + m.on + ") AS BOOLEAN) FROM " + m.target_shape + " AS t, " +
                                  kSource + " AS s LIMIT 0");
@@ -572,7 +573,7 @@ Result<MergeClause> parse_merge_clause(MergeClause::Kind kind, bool all, std::st
   MergeClause c;
   c.kind = kind;
   c.all = all;
-  std::string body = trim(text);
+  std::string body = trim_text(text);
   auto words = top_level_keywords(body);
   if (!words.empty() && words.front().offset == 0 && words.front().word == "AND") {
     size_t then = std::string::npos;
@@ -582,8 +583,8 @@ Result<MergeClause> parse_merge_clause(MergeClause::Kind kind, bool all, std::st
         break;
       }
     c.condition =
-        trim(std::string_view(body).substr(3, then == std::string::npos ? std::string::npos : then - 3));
-    body = then == std::string::npos ? std::string() : trim(std::string_view(body).substr(then + 4));
+        trim_text(std::string_view(body).substr(3, then == std::string::npos ? std::string::npos : then - 3));
+    body = then == std::string::npos ? std::string() : trim_text(std::string_view(body).substr(then + 4));
     if (c.condition.empty())
       return Error(ErrorKind::InvalidArgument, "clause '" + std::string(text) + "': empty AND condition");
   }
@@ -612,7 +613,7 @@ Result<MergeClause> parse_merge_clause(MergeClause::Kind kind, bool all, std::st
                                                  std::to_string(values.size()) + " value(s)");
   }
   for (size_t i = 0; i < cols.size(); i++)
-    c.values.push_back({unquote_identifier(trim(cols[i])), trim(values[i])});
+    c.values.push_back({unquote_identifier(trim_text(cols[i])), trim_text(values[i])});
   return c;
 }
 

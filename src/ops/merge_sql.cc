@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "ops/sql_clauses.h"
+#include "util/sql_text.h"
 
 namespace silt::ops {
 namespace {
@@ -20,7 +21,7 @@ std::optional<std::string> without_alias(const std::string& text, const std::str
   if (!std::regex_match(text, g, as_alias) || g[2].str().size() != 1 ||
       std::tolower(g[2].str()[0]) != alias[0])
     return std::nullopt;
-  return trim(g[1].str());
+  return trim_text(g[1].str());
 }
 
 // One WHEN clause: the text after WHEN.
@@ -52,22 +53,22 @@ Result<MergeClause> parse_when(const std::string& text) {
   if (then == std::string::npos) return bad("WHEN " + text + ": missing THEN");
   if (next < then && words[next].word != "AND")
     return bad("WHEN " + text + ": expected AND <condition> or THEN");
-  std::string condition = trim(std::string_view(text).substr(start, words[then].offset - start));
-  std::string action = trim(std::string_view(text).substr(words[then].offset + 4));
+  std::string condition = trim_text(std::string_view(text).substr(start, words[then].offset - start));
+  std::string action = trim_text(std::string_view(text).substr(words[then].offset + 4));
   std::string verb = word(then + 1), body;
   size_t after_verb = then + 2 < words.size() ? words[then + 2].offset : text.size();
   Kind kind = matched_kind;
   bool all = false;
   if (verb == "DELETE" && matched_kind != Kind::NotMatchedInsert) {
     kind = matched_kind == Kind::MatchedUpdate ? Kind::MatchedDelete : Kind::NotMatchedBySourceDelete;
-    body = trim(std::string_view(text).substr(words[then + 1].offset + 6));
+    body = trim_text(std::string_view(text).substr(words[then + 1].offset + 6));
   } else if (verb == "UPDATE" && word(then + 2) == "SET" && matched_kind != Kind::NotMatchedInsert) {
-    body = trim(std::string_view(text).substr(after_verb + 3));
+    body = trim_text(std::string_view(text).substr(after_verb + 3));
     all = body == "*";
     if (all && by_source)
       return bad("WHEN NOT MATCHED BY SOURCE cannot UPDATE SET * (there is no source row)");
   } else if (verb == "INSERT" && matched_kind == Kind::NotMatchedInsert) {
-    body = trim(std::string_view(text).substr(words[then + 1].offset + 6));
+    body = trim_text(std::string_view(text).substr(words[then + 1].offset + 6));
     all = body == "*";
   } else {
     return bad("WHEN ... THEN " + action + ": not an action this clause can take");
@@ -81,8 +82,9 @@ Result<MergeClause> parse_when(const std::string& text) {
 }  // namespace
 
 Result<std::optional<MergeStatement>> parse_merge_statement(std::string_view sql) {
-  std::string text = trim(sql);
-  while (!text.empty() && text.back() == ';') text = trim(std::string_view(text).substr(0, text.size() - 1));
+  std::string text = trim_text(sql);
+  while (!text.empty() && text.back() == ';')
+    text = trim_text(std::string_view(text).substr(0, text.size() - 1));
   static const std::regex head(
       R"re(^[Mm][Ee][Rr][Gg][Ee]\s+[Ii][Nn][Tt][Oo]\s+[Dd][Ee][Ll][Tt][Aa]_[Tt][Aa][Bb][Ll][Ee]\s*\(\s*'((?:[^']|'')*)'\s*\)([\s\S]*)$)re");
   std::smatch g;
@@ -107,18 +109,18 @@ Result<std::optional<MergeStatement>> parse_merge_statement(std::string_view sql
     return bad("the target must be delta_table('path') AS t");
   size_t source_begin = words[using_at].offset + 5;
   auto source = without_alias(
-      trim(std::string_view(rest).substr(source_begin, words[on_at].offset - source_begin)), "s");
+      trim_text(std::string_view(rest).substr(source_begin, words[on_at].offset - source_begin)), "s");
   if (!source || source->empty()) return bad("the source must be named s (USING ... AS s)");
   m.options.source_sql = "SELECT * FROM " + *source;
   size_t on_end = when_at < words.size() ? words[when_at].offset : rest.size();
   m.options.on =
-      trim(std::string_view(rest).substr(words[on_at].offset + 2, on_end - words[on_at].offset - 2));
+      trim_text(std::string_view(rest).substr(words[on_at].offset + 2, on_end - words[on_at].offset - 2));
   for (size_t i = when_at; i < words.size();) {
     size_t next = find("WHEN", i + 1);
     size_t end = next < words.size() ? words[next].offset : rest.size();
     SILT_ASSIGN_OR_RETURN(
         auto clause,
-        parse_when(trim(std::string_view(rest).substr(words[i].offset + 4, end - words[i].offset - 4))));
+        parse_when(trim_text(std::string_view(rest).substr(words[i].offset + 4, end - words[i].offset - 4))));
     m.options.clauses.push_back(std::move(clause));
     i = next;
   }

@@ -29,11 +29,6 @@ using delta::DeletionVectorDescriptor;
 
 constexpr const char* kNewRowsTable = "__silt_new_rows";  // new rows, fixed once in CDF tables
 
-std::string trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
-  return b == std::string_view::npos ? std::string() : std::string(s.substr(b, e - b + 1));
-}
-
 bool config_true(const delta::Metadata& m, const std::string& key) {
   auto it = m.configuration.find(key);
   return it != m.configuration.end() && it->second == "true";
@@ -322,7 +317,7 @@ Error user_sql_error(const Error& e, const std::string& context) {
   std::string m = e.message();
   if (auto at = m.find(" LINE "); at != std::string::npos) m.resize(at);
   if (m.starts_with("serialized SQL: ")) m.erase(0, 16);
-  m = trim(m);
+  m = trim_text(m);
   return Error(e.kind(), context + ": " + m);
 }
 

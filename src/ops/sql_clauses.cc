@@ -55,11 +55,6 @@ std::string unquote_identifier(std::string name) {
   return out;
 }
 
-std::string trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
-  return b == std::string_view::npos ? std::string() : std::string(s.substr(b, e - b + 1));
-}
-
 std::vector<Keyword> top_level_keywords(std::string_view text) {
   std::vector<Keyword> out;
   auto is_word = [](char c) { return std::isalnum((unsigned char)c) || c == '_'; };
@@ -86,15 +81,15 @@ std::vector<std::string> split_conjuncts(std::string_view condition) {
   auto words = top_level_keywords(condition);
   // OR binds looser than AND, and the AND of BETWEEN is no conjunction: such text stays whole.
   for (const Keyword& w : words)
-    if (w.word == "OR" || w.word == "BETWEEN") return {trim(condition)};
+    if (w.word == "OR" || w.word == "BETWEEN") return {trim_text(condition)};
   std::vector<std::string> out;
   size_t start = 0;
   for (const Keyword& w : words) {
     if (w.word != "AND") continue;
-    out.push_back(trim(condition.substr(start, w.offset - start)));
+    out.push_back(trim_text(condition.substr(start, w.offset - start)));
     start = w.offset + 3;
   }
-  out.push_back(trim(condition.substr(start)));
+  out.push_back(trim_text(condition.substr(start)));
   return out;
 }
 
@@ -104,12 +99,12 @@ Result<std::vector<Assignment>> parse_assignments(std::string_view set_clause) {
     size_t eq = assignment_sign(item);
     if (eq == std::string_view::npos) {
       return Error(ErrorKind::InvalidArgument,
-                   "SET item '" + trim(item) + "' is not of the form column = expression");
+                   "SET item '" + trim_text(item) + "' is not of the form column = expression");
     }
-    Assignment a{unquote_identifier(trim(item.substr(0, eq))), trim(item.substr(eq + 1))};
+    Assignment a{unquote_identifier(trim_text(item.substr(0, eq))), trim_text(item.substr(eq + 1))};
     if (a.column.empty() || a.expression.empty()) {
       return Error(ErrorKind::InvalidArgument,
-                   "SET item '" + trim(item) + "' is not of the form column = expression");
+                   "SET item '" + trim_text(item) + "' is not of the form column = expression");
     }
     out.push_back(std::move(a));
   }

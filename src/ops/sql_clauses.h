@@ -11,6 +11,7 @@
 
 #include "delta/schema/schema.h"
 #include "util/result.h"
+#include "util/sql_text.h"
 
 namespace silt::ops {
 
@@ -35,9 +36,6 @@ std::vector<Keyword> top_level_keywords(std::string_view text);
 // The parts of `condition` joined by top-level AND keywords, trimmed. A condition with a
 // top-level OR or BETWEEN is returned whole (splitting it would change its meaning).
 std::vector<std::string> split_conjuncts(std::string_view condition);
-
-// `s` without leading and trailing whitespace.
-std::string trim(std::string_view s);
 
 // "name" -> name (doubled quotes undone); anything else unchanged.
 std::string unquote_identifier(std::string name);

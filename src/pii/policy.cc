@@ -21,14 +21,8 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
 std::optional<int64_t> parse_count(std::string_view s, int64_t min) {
-  s = trim(s);
+  s = trim_view(s);
   int64_t n = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
   if (ec != std::errc() || end != s.data() + s.size() || n < min || n > kMaxArgument) return std::nullopt;
@@ -51,7 +45,7 @@ Error bad_policy(std::string_view column, std::string_view text, std::string_vie
 Result<Checked> check(const ColumnPolicy& p) {
   Checked c;
   c.method = p.method;
-  std::string arg = lower(trim(p.argument));
+  std::string arg = lower(trim_view(p.argument));
   auto fail = [&](std::string_view why) { return bad_policy(p.column, p.argument, why); };
   switch (p.method) {
     case Method::Mask: {
@@ -87,7 +81,7 @@ Result<Checked> check(const ColumnPolicy& p) {
 enum class Family { Text, Blob, Temporal, Integer, OtherNumber, Other };
 
 Family family_of(std::string_view type) {
-  std::string t = lower(trim(type));
+  std::string t = lower(trim_view(type));
   if (t == "varchar" || t == "text" || t == "string") return Family::Text;
   if (t == "blob" || t == "bytea") return Family::Blob;
   if (t == "date" || t.rfind("timestamp", 0) == 0 || t == "datetime") return Family::Temporal;
@@ -176,9 +170,9 @@ Result<std::vector<const ColumnPolicy*>> policy_per_column(
 }  // namespace
 
 Result<ColumnPolicy> parse_policy(std::string_view column, std::string_view text) {
-  std::string_view t = trim(text);
+  std::string_view t = trim_view(text);
   size_t open = t.find('(');
-  std::string name = lower(trim(t.substr(0, open)));
+  std::string name = lower(trim_view(t.substr(0, open)));
   std::string_view argument;
   if (open != std::string_view::npos) {
     if (t.back() != ')') return bad_policy(column, text, "missing closing parenthesis");
@@ -193,9 +187,9 @@ Result<ColumnPolicy> parse_policy(std::string_view column, std::string_view text
   if (it == std::end(kMethods))
     return bad_policy(column, text,
                       "expected hash, mask(N), generalize(month|year|prefix:N|band:N), drop or null");
-  if (it->second == Method::Generalize && trim(argument).empty())
+  if (it->second == Method::Generalize && trim_view(argument).empty())
     return bad_policy(column, text, "generalize takes month, year, prefix:N or band:N");
-  ColumnPolicy policy{std::string(column), it->second, std::string(trim(argument))};
+  ColumnPolicy policy{std::string(column), it->second, std::string(trim_view(argument))};
   SILT_TRY(check(policy));
   return policy;
 }

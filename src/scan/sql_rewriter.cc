@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "util/sql_text.h"
+
 namespace silt::scan {
 namespace {
 
@@ -53,20 +55,13 @@ size_t skip_non_code(std::string_view s, size_t i) {
   return i;
 }
 
-std::string trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) b++;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) e--;
-  return std::string(s.substr(b, e - b));
-}
-
 // Splits the text between the call's parentheses into arguments.
 Result<std::vector<TableFunctionArg>> parse_args(std::string_view inner) {
   std::vector<TableFunctionArg> args;
   int depth = 0;
   size_t start = 0;
   auto flush = [&](size_t end) -> Status {
-    std::string text = trim(inner.substr(start, end - start));
+    std::string text = trim_text(inner.substr(start, end - start));
     if (text.empty()) {
       if (end == inner.size() && args.empty()) return ok_status();
       return Error(ErrorKind::InvalidArgument, "empty argument in table function call");
@@ -79,7 +74,7 @@ Result<std::vector<TableFunctionArg>> parse_args(std::string_view inner) {
     if (i > 0 && ident_start(text[0]) && (text.compare(k, 2, "=>") == 0 || text.compare(k, 2, ":=") == 0)) {
       arg.name = text.substr(0, i);
       std::transform(arg.name.begin(), arg.name.end(), arg.name.begin(), ::tolower);
-      arg.expr = trim(std::string_view(text).substr(k + 2));
+      arg.expr = trim_text(std::string_view(text).substr(k + 2));
     } else {
       arg.expr = text;
     }
@@ -269,7 +264,7 @@ std::vector<std::string> split_statements(std::string_view sql) {
   std::vector<std::string> out;
   size_t start = 0;
   auto flush = [&](size_t end) {
-    std::string stmt = trim(sql.substr(start, end - start));
+    std::string stmt = trim_text(sql.substr(start, end - start));
     // A statement that is only comments is dropped too.
     bool has_code = false;
     for (size_t i = 0; i < stmt.size();) {

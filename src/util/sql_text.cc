@@ -33,12 +33,13 @@ std::string string_list_literal(const std::vector<std::string>& items) {
   return out;
 }
 
-std::string trim_text(std::string_view text) {
-  size_t b = 0, e = text.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(text[b]))) b++;
-  while (e > b && std::isspace(static_cast<unsigned char>(text[e - 1]))) e--;
-  return std::string(text.substr(b, e - b));
+std::string_view trim_view(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  return text;
 }
+
+std::string trim_text(std::string_view text) { return std::string(trim_view(text)); }
 
 std::vector<std::string> split_top_level(std::string_view text, char separator) {
   std::vector<std::string> out;

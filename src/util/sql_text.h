@@ -17,7 +17,8 @@ std::string string_list_literal(const std::vector<std::string>& items);
 // Splits `text` at each `separator` outside quotes ('...', "...") and brackets ((), [], {});
 // items are trimmed, empty ones kept (so callers can reject them).
 std::vector<std::string> split_top_level(std::string_view text, char separator);
-// `text` without leading and trailing whitespace.
+// `text` without leading and trailing whitespace (std::isspace).
+std::string_view trim_view(std::string_view text);
 std::string trim_text(std::string_view text);
 
 }  // namespace silt
