@@ -115,19 +115,14 @@ Result<int64_t> materialize_source(Merge& m) {
 
 // --- binding the clauses ---------------------------------------------------------------------
 
-std::string lower(std::string s) {
-  for (char& c : s) c = char(std::tolower((unsigned char)c));
-  return s;
-}
-
 // UPDATE SET * / INSERT *: every target column from the source column of the same name (ignoring
 // case); the two column sets must be equal.
 Result<ColumnValues> all_columns(const Merge& m, const std::string& label) {
   std::map<std::string, std::string> source;
-  for (const auto& c : m.source_columns) source.emplace(lower(c), c);
+  for (const auto& c : m.source_columns) source.emplace(lower_ascii(c), c);
   ColumnValues out;
   for (const delta::StructField& f : m.t.schema.fields) {
-    auto it = source.find(lower(f.name));
+    auto it = source.find(lower_ascii(f.name));
     if (it == source.end())
       return Error(ErrorKind::InvalidArgument, label + " *: the source has no column " + f.name);
     out.emplace(f.name, "s." + quote_ident(it->second));

@@ -26,11 +26,6 @@ using delta::DataType;
 using delta::StructField;
 using delta::StructType;
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  return s;
-}
-
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
@@ -123,7 +118,7 @@ Result<SchemaPlan> reconcile(const StructType& table, const StructType& data, Sc
   std::vector<std::string> extra, mismatched, missing;
   for (const StructField& d : data.fields) {
     auto it = std::find_if(plan.schema.fields.begin(), plan.schema.fields.end(),
-                           [&](const StructField& t) { return lower(t.name) == lower(d.name); });
+                           [&](const StructField& t) { return lower_ascii(t.name) == lower_ascii(d.name); });
     if (it == plan.schema.fields.end()) {
       if (mode == SchemaMode::Merge) {
         StructField added = d;
@@ -146,8 +141,9 @@ Result<SchemaPlan> reconcile(const StructType& table, const StructType& data, Sc
                          delta::delta_type_name(d.type) + ")");
   }
   for (const StructField& t : table.fields) {
-    bool present = std::any_of(data.fields.begin(), data.fields.end(),
-                               [&](const StructField& d) { return lower(t.name) == lower(d.name); });
+    bool present = std::any_of(data.fields.begin(), data.fields.end(), [&](const StructField& d) {
+      return lower_ascii(t.name) == lower_ascii(d.name);
+    });
     if (!present && !t.nullable) missing.push_back(t.name);
   }
   if (extra.empty() && mismatched.empty() && missing.empty()) return plan;
@@ -165,7 +161,7 @@ std::string aligned_select(const std::string& source_sql, const StructType& tabl
   std::string cols;
   for (const StructField& t : table.fields) {
     auto it = std::find_if(data.fields.begin(), data.fields.end(),
-                           [&](const StructField& d) { return lower(t.name) == lower(d.name); });
+                           [&](const StructField& d) { return lower_ascii(t.name) == lower_ascii(d.name); });
     std::string expr = it == data.fields.end() ? "NULL" : "src." + quote_ident(it->name);
     cols += (cols.empty() ? "" : ", ") +
             ("CAST(" + expr + " AS " + delta::duckdb_type(t.type) + ") AS " + quote_ident(t.name));
@@ -268,7 +264,7 @@ Status plan_removes(Session& session, const WriteOptions& options, const std::st
 }  // namespace
 
 Result<std::string> file_source_sql(const std::string& file) {
-  std::string lowered = lower(file);
+  std::string lowered = lower_ascii(file);
   auto ends = [&](const char* suffix) { return lowered.ends_with(suffix); };
   if (ends(".parquet")) return "SELECT * FROM read_parquet(" + quote_literal(file) + ")";
   if (ends(".csv") || ends(".tsv") || ends(".csv.gz"))
@@ -325,7 +321,7 @@ static Result<WriteResult> write_impl(Session& session, std::string_view path, c
     plan.partition_columns = m.partition_columns;
     bool replace_schema = options.schema_mode == SchemaMode::Overwrite;
     if (!options.partition_by.empty() && !replace_schema &&
-        lower(join(options.partition_by)) != lower(join(m.partition_columns))) {
+        lower_ascii(join(options.partition_by)) != lower_ascii(join(m.partition_columns))) {
       return Error(ErrorKind::InvalidArgument, "the table is partitioned by [" + join(m.partition_columns) +
                                                    "], not [" + join(options.partition_by) + "]");
     }

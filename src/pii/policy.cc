@@ -15,12 +15,6 @@ namespace {
 
 constexpr int64_t kMaxArgument = 1'000'000'000;  // fits INTEGER (mask keep, prefix length)
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::optional<int64_t> parse_count(std::string_view s, int64_t min) {
   s = trim_view(s);
   int64_t n = 0;
@@ -45,7 +39,7 @@ Error bad_policy(std::string_view column, std::string_view text, std::string_vie
 Result<Checked> check(const ColumnPolicy& p) {
   Checked c;
   c.method = p.method;
-  std::string arg = lower(trim_view(p.argument));
+  std::string arg = lower_ascii(trim_view(p.argument));
   auto fail = [&](std::string_view why) { return bad_policy(p.column, p.argument, why); };
   switch (p.method) {
     case Method::Mask: {
@@ -81,7 +75,7 @@ Result<Checked> check(const ColumnPolicy& p) {
 enum class Family { Text, Blob, Temporal, Integer, OtherNumber, Other };
 
 Family family_of(std::string_view type) {
-  std::string t = lower(trim_view(type));
+  std::string t = lower_ascii(trim_view(type));
   if (t == "varchar" || t == "text" || t == "string") return Family::Text;
   if (t == "blob" || t == "bytea") return Family::Blob;
   if (t == "date" || t.rfind("timestamp", 0) == 0 || t == "datetime") return Family::Temporal;
@@ -156,7 +150,7 @@ Result<std::vector<const ColumnPolicy*>> policy_per_column(
   std::vector<const ColumnPolicy*> by_column(columns.size(), nullptr);
   for (const auto& p : policies) {
     auto it = std::find_if(columns.begin(), columns.end(),
-                           [&](auto& c) { return lower(c.first) == lower(p.column); });
+                           [&](auto& c) { return lower_ascii(c.first) == lower_ascii(p.column); });
     if (it == columns.end())
       return Error(ErrorKind::InvalidArgument,
                    "PII policy names column " + p.column + ", which the data does not have");
@@ -172,7 +166,7 @@ Result<std::vector<const ColumnPolicy*>> policy_per_column(
 Result<ColumnPolicy> parse_policy(std::string_view column, std::string_view text) {
   std::string_view t = trim_view(text);
   size_t open = t.find('(');
-  std::string name = lower(trim_view(t.substr(0, open)));
+  std::string name = lower_ascii(trim_view(t.substr(0, open)));
   std::string_view argument;
   if (open != std::string_view::npos) {
     if (t.back() != ')') return bad_policy(column, text, "missing closing parenthesis");

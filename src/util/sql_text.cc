@@ -41,6 +41,12 @@ std::string_view trim_view(std::string_view text) {
 
 std::string trim_text(std::string_view text) { return std::string(trim_view(text)); }
 
+std::string lower_ascii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 std::vector<std::string> split_top_level(std::string_view text, char separator) {
   std::vector<std::string> out;
   int depth = 0;

@@ -21,4 +21,7 @@ std::vector<std::string> split_top_level(std::string_view text, char separator);
 std::string_view trim_view(std::string_view text);
 std::string trim_text(std::string_view text);
 
+// `text` with ASCII letters lower-cased (names compare case-insensitively in Delta and DuckDB).
+std::string lower_ascii(std::string_view text);
+
 }  // namespace silt
