@@ -225,6 +225,9 @@ int main(int argc, char** argv) {
       std::cerr << "the demo's silt.toml has no [defaults] table to add memory_mb to\n";
       return 1;
     }
+    // The shipped project may set its own memory_mb: the argument replaces it.
+    if (size_t line = toml.find("\nmemory_mb", at); line != std::string::npos)
+      toml.erase(line + 1, toml.find('\n', line + 1) - line);
     toml.insert(at + 11, "memory_mb = " + std::to_string(memory_mb) + "\n");
     std::ofstream(project_dir / "silt.toml") << toml;
   }
