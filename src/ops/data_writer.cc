@@ -24,6 +24,7 @@
 #include "util/json_text.h"
 #include "util/path.h"
 #include "util/sql_text.h"
+#include "util/uuid.h"
 
 namespace silt::ops {
 namespace {
@@ -955,17 +956,25 @@ Result<StructType> schema_of_query(db::Connection& conn, const std::string& sele
   return schema;
 }
 
-Result<std::vector<delta::AddFile>> write_data_files(db::Connection& conn, const std::string& table_root,
-                                                     const std::string& select_sql, const StructType& schema,
-                                                     const DataWriteOptions& options) {
-  SILT_TRY(check_options(options));
-  SILT_ASSIGN_OR_RETURN(std::string root, normalize_table_root(table_root));
+namespace {
+
+// Deletes the files under `directory` whose names start with `prefix`: what a failed write left.
+void remove_written(const std::string& directory, const std::string& prefix) {
+  std::error_code ec;
+  std::vector<std::filesystem::path> found;
+  for (auto it = std::filesystem::recursive_directory_iterator(directory, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file(ec) && it->path().filename().string().starts_with(prefix)) found.push_back(it->path());
+  }
+  for (const auto& path : found) std::filesystem::remove(path, ec);
+}
+
+Result<std::vector<delta::AddFile>> write_files(db::Connection& conn, const std::string& root,
+                                                const std::string& directory, const std::string& select_sql,
+                                                const StructType& schema, const DataWriteOptions& options) {
   SILT_ASSIGN_OR_RETURN(WritePlan plan, plan_write(conn, select_sql, schema, options));
   SILT_ASSIGN_OR_RETURN(std::vector<StatsLeaf> leaves, stats_leaves(schema, plan, options));
-  std::string directory = options.subdirectory.empty() ? root : root + "/" + options.subdirectory;
   std::error_code ec;
-  std::filesystem::create_directories(directory, ec);
-  if (ec) return Error(ErrorKind::Io, fmt::format("cannot create {}: {}", directory, ec.message()));
 
   bool partitioned = !plan.partition_columns.empty();
   std::string layout = size_layout(options);
@@ -991,6 +1000,26 @@ Result<std::vector<delta::AddFile>> write_data_files(db::Connection& conn, const
     SILT_ASSIGN_OR_RETURN(delta::AddFile add, add_file(root, file, plan, leaves));
     adds.push_back(std::move(add));
   }
+  return adds;
+}
+
+}  // namespace
+
+Result<std::vector<delta::AddFile>> write_data_files(db::Connection& conn, const std::string& table_root,
+                                                     const std::string& select_sql, const StructType& schema,
+                                                     const DataWriteOptions& options) {
+  SILT_TRY(check_options(options));
+  SILT_ASSIGN_OR_RETURN(std::string root, normalize_table_root(table_root));
+  std::string directory = options.subdirectory.empty() ? root : root + "/" + options.subdirectory;
+  std::error_code ec;
+  std::filesystem::create_directories(directory, ec);
+  if (ec) return Error(ErrorKind::Io, fmt::format("cannot create {}: {}", directory, ec.message()));
+  // Every file of this call shares a random name prefix, so that a failed COPY's partial files
+  // can be found and deleted without touching other writers' files.
+  DataWriteOptions named = options;
+  named.file_prefix = options.file_prefix + "-" + random_uuid().substr(0, 8);
+  auto adds = write_files(conn, root, directory, select_sql, schema, named);
+  if (!adds.ok()) remove_written(directory, named.file_prefix + "-");
   return adds;
 }
 

@@ -36,7 +36,8 @@ struct DataWriteOptions {
   std::string compression = "zstd";        // or "snappy"
   int num_indexed_cols = 32;               // delta.dataSkippingNumIndexedCols; -1 = all columns
   std::set<std::string> no_stats_columns;  // logical top-level names never put in stats (PII)
-  // Where files go and what they are called: `<root>/<subdirectory>/<partition dirs>/<file_prefix>-<uuid>`.
+  // Where files go and what they are called:
+  // `<root>/<subdirectory>/<partition dirs>/<file_prefix>-<8 hex, one per call>-<uuid>`.
   // The defaults make data files; change data files use "_change_data" and "cdc". The
   // subdirectory is relative to the root, without a leading or trailing '/'.
   std::string subdirectory;
@@ -63,7 +64,8 @@ struct DataWriteOptions {
 // arrays and maps have no min/max (arrays and maps no nullCount either: parquet only counts nulls
 // per element). Files larger than target_file_size are split (DuckDB cannot rotate files while
 // partitioning, so partitioned files are split after the fact). On any error the call returns
-// the error, never a partial list; files already written stay behind as orphans for vacuum.
+// the error, never a partial list, and deletes the files it wrote (a failed COPY can leave
+// partial ones).
 // Bad options (unknown partition or no-stats column, binary or nested partition column, ...) fail
 // before anything is written.
 // REQUIRES: schema names are unique ignoring case (parse_schema's invariant).

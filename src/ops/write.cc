@@ -8,6 +8,7 @@
 
 #include "delta/cdf/commit_changes.h"
 #include "delta/model/table_features.h"
+#include "delta/txn/conflict_checker.h"
 #include "delta/txn/transaction.h"
 #include "ops/checkpoint.h"
 #include "ops/data_writer.h"
@@ -404,6 +405,23 @@ static Result<WriteResult> write_impl(Session& session, std::string_view path, c
     auto stats = delta::parse_file_stats(f.stats);
     if (stats.ok() && stats->num_records) result.rows_added += *stats->num_records;
     result.bytes_added += f.size;
+  }
+  if (options.before_commit) {
+    const delta::Metadata& meta = plan.new_metadata ? *plan.new_metadata : plan.table->metadata();
+    auto scan = session.scan_files(root, meta, written);
+    Status verdict = scan.ok() ? options.before_commit(scan->sql, result.rows_added) : Status(scan.error());
+    if (!verdict.ok()) {
+      // Not published, so nobody can read them: gone now rather than left for vacuum.
+      for (const auto* files : {&plan.adds, &written})
+        for (const auto& f : *files)
+          if (auto local = delta::canonical_data_path(root, f.path); local.ok())
+            ignore_result(session.storage().remove(root + "/" + *local));
+      return verdict.error();
+    }
+  }
+  if (options.skip_empty_append && plan.table && options.mode == WriteMode::Append && result.rows_added == 0) {
+    result.version = plan.table->version();
+    return result;
   }
   plan.adds.insert(plan.adds.end(), written.begin(), written.end());
   crash_point("before_commit");

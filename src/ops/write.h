@@ -5,6 +5,7 @@
 // written are orphans that vacuum removes). One thread per Session.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -32,6 +33,13 @@ struct WriteOptions {
   // deletionVectors feature, protocol 3/7); set it to "false" for a protocol 1/2 table.
   std::map<std::string, std::string> properties;
   std::set<std::string> no_stats_columns;  // columns never put in file stats (PII)
+  // Called once the new data files are written and before the commit, with a SELECT over
+  // exactly the rows the source produced (a parenthesized subquery on the Session's connection)
+  // and their count: a place to validate what is about to be published without staging it.
+  // An error aborts the write: nothing is committed and this write's new files are deleted.
+  std::function<Status(const std::string& rows_sql, int64_t rows)> before_commit;
+  // An append whose source has no rows commits nothing (WriteResult::version is the table's).
+  bool skip_empty_append = false;
 };
 
 struct WriteResult {

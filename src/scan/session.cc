@@ -139,6 +139,11 @@ Result<scan::ScanPlan> Session::scan(std::string_view table_path, const TimeTrav
   return plan;
 }
 
+Result<scan::ScanPlan> Session::scan_files(const std::string& table_root, const delta::Metadata& metadata,
+                                           std::span<const delta::AddFile> files) {
+  return scan::plan_files_scan(conn_, *storage_, table_root, metadata, files, {}, next_scan_id_++);
+}
+
 namespace {
 
 // Cheap pre-check before asking DuckDB's parser for a WHERE clause.

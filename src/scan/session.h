@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "delta/log/log_listing.h"
@@ -40,6 +41,12 @@ class Session {
   // on connection(), valid for the life of this Session.
   Result<scan::ScanPlan> scan(std::string_view table_path, const TimeTravel& at = {},
                               const scan::ScanOptions& options = {});
+
+  // Plans a scan of exactly `files` of the table at `table_root`, read with `metadata`'s schema,
+  // partitioning and column mapping (see scan::plan_files_scan): e.g. files written but not yet
+  // committed. The SQL is valid for the life of this Session; `files` must outlive the call only.
+  Result<scan::ScanPlan> scan_files(const std::string& table_root, const delta::Metadata& metadata,
+                                    std::span<const delta::AddFile> files);
 
   // Plans the change data feed of a table over a range of versions (see scan/change_scan.h):
   // the returned SQL is a subquery usable on connection(), valid for the life of this Session.

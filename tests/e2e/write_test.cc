@@ -317,6 +317,78 @@ TEST(WriteBadInput, DiskFullFailsCleanly) {
   EXPECT_EQ(rows, std::vector<std::string>{"1"});
 }
 
+// Names of the regular files under `dir` (recursively), for before/after comparisons.
+std::set<std::string> files_under(const std::string& dir) {
+  std::set<std::string> out;
+  for (auto& e : std::filesystem::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) out.insert(e.path().string());
+  return out;
+}
+
+// The hook sees exactly the rows being added (not the table's others), before anything is
+// published; its error leaves the table and its folder as they were.
+TEST(WriteBeforeCommit, SeesOnlyTheNewRowsAndItsErrorCommitsNothing) {
+  TempTable t;
+  auto s = open_session();
+  silt::ops::WriteOptions w;
+  w.partition_by = {"day"};
+  ASSERT_TRUE(silt::ops::write_table(*s, t.root(),
+                                     "SELECT range AS id, DATE '2024-01-01' + (range % 3)::INT AS day FROM range(100)", w)
+                  .ok());
+  std::set<std::string> before = files_under(t.root());
+  std::vector<std::string> seen;
+  int64_t seen_rows = -1;
+  w.before_commit = [&](const std::string& rows_sql, int64_t rows) -> silt::Status {
+    seen = rows_of(*s, "SELECT min(id), max(id), count(*), count(DISTINCT day), max(day) FROM " + rows_sql);
+    seen_rows = rows;
+    EXPECT_EQ(latest_version(*s, t.root()), 0);  // not yet published
+    return silt::Error(silt::ErrorKind::InvalidArgument, "rejected by the hook");
+  };
+  std::string more = "SELECT 1000 + range AS id, DATE '2024-02-01' + (range % 4)::INT AS day FROM range(50)";
+  auto rejected = silt::ops::write_table(*s, t.root(), more, w);
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_EQ(rejected.error().message(), "rejected by the hook");
+  EXPECT_EQ(seen, std::vector<std::string>{"1000|1049|50|4|2024-02-04"});
+  EXPECT_EQ(seen_rows, 50);
+  EXPECT_EQ(latest_version(*s, t.root()), 0);
+  EXPECT_EQ(files_under(t.root()), before);  // the 4 new partition files are gone again
+  w.before_commit = [&](const std::string&, int64_t rows) -> silt::Status {
+    seen_rows = rows;
+    return silt::ok_status();
+  };
+  auto accepted = silt::ops::write_table(*s, t.root(), more, w);
+  ASSERT_TRUE(accepted.ok()) << accepted.error().message();
+  EXPECT_EQ(accepted->version, 1);
+  EXPECT_EQ(scan_rows(*s, t.root(), std::nullopt, "count(*)"), std::vector<std::string>{"150"});
+  // An append of nothing with skip_empty_append: the hook still runs (0 rows), no commit.
+  w.skip_empty_append = true;
+  seen_rows = -1;
+  auto empty = silt::ops::write_table(*s, t.root(), more + " WHERE false", w);
+  ASSERT_TRUE(empty.ok()) << empty.error().message();
+  EXPECT_EQ(seen_rows, 0);
+  EXPECT_EQ(empty->version, 1);
+  EXPECT_EQ(latest_version(*s, t.root()), 1);
+}
+
+// A query that fails after DuckDB has begun writing files leaves none of them behind.
+TEST(WriteBadInput, FailedCopyLeavesNoPartialFiles) {
+  TempTable t;
+  auto s = open_session();
+  silt::ops::WriteOptions w;
+  w.target_file_size = 1 << 20;
+  ASSERT_TRUE(silt::ops::write_table(*s, t.root(), "SELECT range AS id, md5(range::VARCHAR) AS h FROM range(1000)", w).ok());
+  std::set<std::string> before = files_under(t.root());
+  auto failed = silt::ops::write_table(
+      *s, t.root(),
+      "SELECT range AS id, CASE WHEN range = 1500000 THEN error('boom') ELSE md5(range::VARCHAR) END AS h "
+      "FROM range(2000000)",
+      w);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.error().message().find("boom"), std::string::npos) << failed.error().message();
+  EXPECT_EQ(files_under(t.root()), before);
+  EXPECT_EQ(latest_version(*s, t.root()), 0);
+}
+
 TEST(WriteIdempotency, ReplayedAppVersionCommitsNothing) {
   TempTable t;
   std::vector<std::string> args = {"write",         t.root(), "--app-id", "loader",
