@@ -1,5 +1,6 @@
 // Data checks declared in an asset header ("not_null(id); unique(a, b); row_count(min=1)"):
-// parsed into SQL over the staged rows (the temp table `self`) and evaluated before a commit.
+// parsed into SQL over the rows about to be committed (the relation `self`) and evaluated
+// before the commit.
 // Pure parsing; evaluation runs on the caller's connection (one thread).
 #pragma once
 
@@ -13,11 +14,15 @@
 
 namespace silt::pipeline {
 
-// One check. `count_sql` returns one BIGINT; the check passes when it lies in [min, max].
+// One check, measured by one BIGINT that must lie in [min, max]: either `aggregate`, an
+// aggregate expression over the rows of `self` (the checks that have one share a single scan),
+// or else `count_sql`, a whole SELECT returning one value.
 struct Check {
   std::string text;       // as written, for reports
   bool blocking = true;   // "warn " prefix: reported, never fails the asset
-  std::string count_sql;  // over the table `self`
+  std::string aggregate;  // e.g. count(*) FILTER (WHERE c IS NULL)
+  std::string count_sql;  // when there is no aggregate
+  std::string unique_column;  // unique() of one column: may be proven by a bitmap instead
   int64_t min = 0, max = 0;
 };
 
@@ -36,7 +41,8 @@ Result<Check> parse_check(std::string_view text);
 // Parses a ';'-separated list of checks.
 Result<std::vector<Check>> parse_checks(std::string_view text);
 
-// Evaluates each check on the table `self` of `conn`. An error running a check's SQL is an
+// Evaluates each check on the relation `self` of `conn` (one scan for all aggregate checks,
+// one more per other check). An error running a check's SQL is an
 // error (the asset fails), not a failed check.
 Result<std::vector<CheckResult>> run_checks(db::Connection& conn, const std::vector<Check>& checks);
 

@@ -2,6 +2,10 @@
 // by hand.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <optional>
+#include <random>
+
 #include "pipeline/checks.h"
 #include "scan/session.h"
 
@@ -91,6 +95,79 @@ TEST_F(PipelineChecks, BrokenCheckSqlIsAnErrorNotAFailure) {
   auto results = run_checks(session_->connection(), {*check});
   ASSERT_FALSE(results.ok());
   EXPECT_NE(results.error().message().find("check not_null(no_such_column)"), std::string::npos);
+}
+
+
+// unique(col) on integers may be proven by a bitmap; its value must still be the exact number of
+// rows in duplicated groups (NULLs forming one group, as GROUP BY does), counted here in C++.
+TEST_F(PipelineChecks, UniqueOnIntegersMatchesACountInCpp) {
+  std::mt19937_64 rng(7);
+  struct Case {
+    const char* type;
+    int64_t lo, span;
+    int rows, duplicates, nulls;
+  };
+  const Case cases[] = {{"BIGINT", 1, 5000, 3000, 0, 0},         {"BIGINT", 1, 5000, 3000, 1, 0},
+                        {"BIGINT", -2000, 9000, 3000, 0, 1},     {"BIGINT", -2000, 9000, 3000, 0, 2},
+                        {"INTEGER", 100, 100000, 3000, 3, 0},    {"SMALLINT", -300, 600, 400, 0, 0},
+                        {"SMALLINT", -300, 600, 400, 2, 3},      {"UINTEGER", 0, 4000, 2000, 0, 0},
+                        {"BIGINT", -(int64_t(1) << 40), int64_t(1) << 41, 3000, 0, 0},  // too wide: exact
+                        {"BIGINT", -(int64_t(1) << 40), int64_t(1) << 41, 3000, 2, 0},
+                        {"HUGEINT", 1, 5000, 1000, 1, 0},        {"BIGINT", 1, 10, 0, 0, 0}};
+  for (const Case& c : cases) {
+    std::vector<std::optional<int64_t>> values;
+    std::map<std::optional<int64_t>, int> groups;
+    for (int i = 0; i < c.rows; i++) {
+      int64_t v = c.lo + int64_t(rng() % uint64_t(c.span));
+      if (groups.count(v)) continue;  // distinct first; duplicates are planted below
+      values.push_back(v);
+      groups[v]++;
+    }
+    for (int i = 0; i < c.duplicates && !values.empty(); i++) {
+      auto v = values[rng() % values.size()];
+      values.push_back(v);
+      groups[v]++;
+    }
+    for (int i = 0; i < c.nulls; i++) {
+      values.push_back(std::nullopt);
+      groups[std::nullopt]++;
+    }
+    int64_t expected = 0;
+    for (const auto& [v, n] : groups)
+      if (n > 1) expected += n;
+    std::string rows;
+    for (const auto& v : values) rows += (rows.empty() ? "(" : ", (") + (v ? std::to_string(*v) : "NULL") + ")";
+    std::string sql = "CREATE OR REPLACE TEMP TABLE self AS SELECT CAST(k AS " + std::string(c.type) + ") AS k FROM ";
+    sql += rows.empty() ? "(SELECT 1 AS k) WHERE false" : "(VALUES " + rows + ") t(k)";
+    ASSERT_TRUE(session_->connection().execute(sql).ok()) << c.type;
+    auto r = run("unique(k)");
+    EXPECT_EQ(r.value, expected) << c.type << " lo " << c.lo << " dups " << c.duplicates << " nulls " << c.nulls;
+    EXPECT_EQ(r.passed, expected == 0);
+  }
+}
+
+// All aggregate checks share one scan; each still gets its own value, and a broken one among
+// good ones is reported by name.
+TEST_F(PipelineChecks, ChecksRunTogetherGiveTheirOwnValues) {
+  auto list = parse_checks(
+      "not_null(status); unique(id); accepted_values(status, 'open', 'paid'); row_count(min=1); "
+      "sql(SELECT * FROM self WHERE amount < 0); warn not_null(updated_at)");
+  ASSERT_TRUE(list.ok()) << list.error().message();
+  auto together = run_checks(session_->connection(), *list);
+  ASSERT_TRUE(together.ok()) << together.error().message();
+  ASSERT_EQ(together->size(), list->size());
+  const int64_t expected[] = {1, 2, 1, 4, 1, 1};
+  for (size_t i = 0; i < list->size(); i++) {
+    EXPECT_EQ((*together)[i].check, (*list)[i].text);
+    EXPECT_EQ((*together)[i].value, expected[i]) << (*list)[i].text;
+    EXPECT_EQ((*together)[i].value, run((*list)[i].text).value) << (*list)[i].text;
+  }
+  auto broken = parse_checks("not_null(id); accepted_values(nope, 1); row_count(min=1)");
+  ASSERT_TRUE(broken.ok());
+  auto failed = run_checks(session_->connection(), *broken);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.error().message().find("check accepted_values(nope, 1)"), std::string::npos)
+      << failed.error().message();
 }
 
 }  // namespace
