@@ -176,17 +176,8 @@ Result<std::string> command_select(Session& session, const Project& project, con
   return "SELECT * FROM read_parquet(" + quote_literal(glob) + ")";
 }
 
-// `self` is a table of the rows, so that checks and the write read them once computed; when
-// `select` only reads rows already copied into a temp table it is a view over them instead (no
-// second copy of an ingest).
-Status stage_and_check(Session& session, const Asset& asset, const std::string& select, bool copied,
-                       AssetRun& run) {
-  SILT_ASSIGN_OR_RETURN(
-      auto staged,
-      session.run(std::string(copied ? "CREATE TEMP VIEW" : "CREATE TEMP TABLE") + " self AS " + select));
-  (void)staged;
-  SILT_ASSIGN_OR_RETURN(auto count, session.connection().scalar("SELECT count(*) FROM self"));
-  run.rows = count ? std::stoll(*count) : 0;
+// Runs the checks over `self`, records them, and fails on a failed blocking check.
+Status check_rows(Session& session, const Asset& asset, AssetRun& run) {
   SILT_ASSIGN_OR_RETURN(auto results, run_checks(session.connection(), asset.checks));
   run.checks = checks_json(results);
   for (const auto& r : results)
@@ -214,46 +205,65 @@ ops::WriteOptions write_options(const Asset& asset, const MaterializeOptions& op
   // A full rebuild may change the columns unless the asset asks for strictness.
   w.schema_mode =
       asset.schema_mode.value_or(overwrite ? ops::SchemaMode::Overwrite : ops::SchemaMode::Strict);
+  // An incremental append with no new rows commits nothing.
+  w.skip_empty_append = true;
   return w;
 }
 
+// Writes the asset's rows (`select`) and commits them once checked. The rows are written
+// straight to uncommitted data files and the checks read those files, so nothing is staged
+// twice; a failed check or a cancellation deletes the files. Upserts into an existing table
+// go through MERGE, which needs its source materialized: those rows are staged in `self` first.
 Status write(Session& session, const Asset& asset, const MaterializeOptions& options,
-             std::optional<int64_t> own_version, AssetRun& run) {
+             std::optional<int64_t> own_version, const std::string& select, AssetRun& run) {
   ops::WriteOptions w = write_options(asset, options);
   // PII columns the SELECT keeps never get min/max stats (which would copy values into the log).
-  SILT_ASSIGN_OR_RETURN(auto columns, columns_of(session, "SELECT * FROM self"));
+  SILT_ASSIGN_OR_RETURN(auto columns, columns_of(session, select));
   for (const auto& p : asset.pii)
     for (const auto& [col, type] : columns)
       if (col == p.column) w.no_stats_columns.insert(col);
-  if (run.rows == 0 && own_version && w.mode == ops::WriteMode::Append) {
-    run.version = *own_version;  // nothing new: no empty commit
+  auto cancelled = [&]() -> Status {
+    if (options.cancel && options.cancel->load()) return Error(ErrorKind::Internal, kCancelled);
     return ok_status();
+  };
+  Result<ops::WriteResult> written = Error(ErrorKind::Internal, "not written");
+  if (asset.mode == AssetMode::Merge && !options.full_refresh && own_version) {
+    SILT_ASSIGN_OR_RETURN(auto staged, session.run("CREATE TEMP TABLE self AS " + select));
+    (void)staged;
+    SILT_ASSIGN_OR_RETURN(auto count, session.connection().scalar("SELECT count(*) FROM self"));
+    run.rows = count ? std::stoll(*count) : 0;
+    SILT_TRY(check_rows(session, asset, run));
+    SILT_TRY(cancelled());
+    if (run.rows == 0) {
+      run.version = *own_version;
+      return ok_status();
+    }
+    written = merge_rows(session, asset.table_path, "SELECT * FROM self", asset.keys, w);
+  } else {
+    w.before_commit = [&](const std::string& rows_sql, int64_t rows) -> Status {
+      SILT_TRY(session.connection().execute("CREATE OR REPLACE TEMP VIEW self AS SELECT * FROM " + rows_sql));
+      run.rows = rows;
+      SILT_TRY(check_rows(session, asset, run));
+      return cancelled();
+    };
+    written = ops::write_table(session, asset.table_path, select, w);
   }
-  Result<ops::WriteResult> written =
-      asset.mode == AssetMode::Merge && !options.full_refresh
-          ? merge_rows(session, asset.table_path, "SELECT * FROM self", asset.keys, w)
-          : ops::write_table(session, asset.table_path, "SELECT * FROM self", w);
   if (!written.ok()) return written.error();
   run.version = written->version;
   if (written->skipped) run.rows = 0;  // this run had already committed it
   return ok_status();
 }
 
-// Defines the inputs and stages the asset's rows in `self`, checked.
-Status stage_inputs(Session& session, const Project& project, const Asset& asset,
-                    const MaterializeOptions& options, std::optional<int64_t> own_version, AssetRun& run) {
+// Defines the inputs, then writes the asset's rows, checked.
+Status define_and_write(Session& session, const Project& project, const Asset& asset,
+                        const MaterializeOptions& options, std::optional<int64_t> own_version, AssetRun& run) {
   SILT_ASSIGN_OR_RETURN(auto pinned, define_inputs(session, project, asset, options, own_version, run));
-  if (asset.command.empty() && asset.sql.empty()) {
-    // A database source is in a temp table already (see source_select); PII policies would be
-    // recomputed by every reader of a view, so those rows are staged.
-    bool copied = asset.pii.empty() &&
-                  project.config.sources.at(asset.source.substr(0, asset.source.find('.'))).kind != "files";
-    return stage_and_check(session, asset, "SELECT * FROM source", copied, run);
-  }
-  if (asset.command.empty()) return stage_and_check(session, asset, asset.sql, false, run);
+  if (asset.command.empty())
+    return write(session, asset, options, own_version, asset.sql.empty() ? "SELECT * FROM source" : asset.sql,
+                 run);
   SILT_ASSIGN_OR_RETURN(auto work, WorkDir::make(asset.name));
   SILT_ASSIGN_OR_RETURN(std::string select, command_select(session, project, asset, pinned, work));
-  return stage_and_check(session, asset, select, false, run);  // before `work` and its files go
+  return write(session, asset, options, own_version, select, run);  // before `work` and its files go
 }
 
 // Where `needle` starts in `text`, ignoring ASCII case (source column names may differ in case
@@ -307,9 +317,7 @@ Status materialize_in(Session& session, const Project& project, const Asset& ass
   }
   SILT_ASSIGN_OR_RETURN(auto own_version, latest_table_version(session, asset.table_path));
   if (own_version) run.version = *own_version;
-  auto st = stage_inputs(session, project, asset, options, own_version, run);
-  if (st.ok() && options.cancel && options.cancel->load()) st = Error(ErrorKind::Internal, kCancelled);
-  if (st.ok()) st = write(session, asset, options, own_version, run);
+  auto st = define_and_write(session, project, asset, options, own_version, run);
   if (!st.ok()) return redact(asset, st.error());
   return ok_status();
 }

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "../support/cli_runner.h"
 #include "../support/query_rows.h"
@@ -228,7 +229,15 @@ TEST_F(PipelineRun, FailedAssetSkipsDownstreamOnly) {
   EXPECT_EQ(version(table("gold", "revenue")), 0);
   EXPECT_EQ(version(table("silver", "customer_count")), 1);
 
-  // A failed blocking check: the staged rows are never committed, and the check is recorded.
+  // A failed blocking check: the rows, written to files the check reads, are never committed
+  // and their files are deleted; the check is recorded.
+  auto data_files = [&] {
+    std::set<std::string> out;
+    for (auto& e : std::filesystem::recursive_directory_iterator(table("silver", "enriched")))
+      if (e.path().extension() == ".parquet") out.insert(e.path().string());
+    return out;
+  };
+  std::set<std::string> files_before = data_files();
   write("assets/silver/enriched.sql", std::string("-- check: row_count(min=1000)\n") + kEnriched);
   Exec check = pipeline({"run", "--select", "enriched+"});
   EXPECT_EQ(check.code, 1);
@@ -242,6 +251,7 @@ TEST_F(PipelineRun, FailedAssetSkipsDownstreamOnly) {
             std::string::npos)
       << checked[0];
   EXPECT_EQ(version(table("silver", "enriched")), 0);
+  EXPECT_EQ(data_files(), files_before);
   EXPECT_EQ(revenue(0), expected_revenue());
 }
 
@@ -574,8 +584,8 @@ TEST_F(PipelineSqlite, IngestsIncrementally) {
             (V{"1|10.5", "2|20.0", "3|5.0"}));
 }
 
-// An ingest without a SELECT of its own checks the copied source rows in place (a view over
-// them, not a second copy): checks count them right, and a failed one commits nothing.
+// An ingest without a SELECT of its own: checks count the copied source rows right, and a
+// failed one commits nothing.
 TEST_F(PipelineSqlite, ChecksTheCopiedRowsAndAFailureCommitsNothing) {
   with_source(
       "CREATE TABLE visits (id INTEGER, minutes INTEGER);"
