@@ -409,7 +409,7 @@ static Result<WriteResult> write_impl(Session& session, std::string_view path, c
   if (options.before_commit) {
     const delta::Metadata& meta = plan.new_metadata ? *plan.new_metadata : plan.table->metadata();
     auto scan = session.scan_files(root, meta, written);
-    Status verdict = scan.ok() ? options.before_commit(scan->sql, result.rows_added) : Status(scan.error());
+    Status verdict = scan.ok() ? options.before_commit(scan->sql, result.rows_added, written) : Status(scan.error());
     if (!verdict.ok()) {
       // Not published, so nobody can read them: gone now rather than left for vacuum.
       for (const auto* files : {&plan.adds, &written})

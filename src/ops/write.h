@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -35,9 +36,11 @@ struct WriteOptions {
   std::set<std::string> no_stats_columns;  // columns never put in file stats (PII)
   // Called once the new data files are written and before the commit, with a SELECT over
   // exactly the rows the source produced (a parenthesized subquery on the Session's connection)
-  // and their count: a place to validate what is about to be published without staging it.
-  // An error aborts the write: nothing is committed and this write's new files are deleted.
-  std::function<Status(const std::string& rows_sql, int64_t rows)> before_commit;
+  // and their count, and the files with their stats: a place to validate what is about to be
+  // published without staging it. An error aborts the write: nothing is committed and this
+  // write's new files are deleted.
+  std::function<Status(const std::string& rows_sql, int64_t rows, std::span<const delta::AddFile> files)>
+      before_commit;
   // An append whose source has no rows commits nothing (WriteResult::version is the table's).
   bool skip_empty_append = false;
 };

@@ -1,6 +1,7 @@
 // Check parsing and evaluation. See checks.h.
 #include "pipeline/checks.h"
 
+#include <algorithm>
 #include <charconv>
 #include <map>
 #include <optional>
@@ -25,6 +26,9 @@ Result<std::string> column_arg(std::string_view check, const std::string& arg) {
         return bad_check(check, "not a column name: " + arg);
   return arg;
 }
+
+// The column's name when written as a plain identifier; empty when quoted.
+std::string plain_column(const std::string& arg) { return arg.front() == '"' ? std::string() : arg; }
 
 Result<int64_t> number_arg(std::string_view check, const std::string& text) {
   // Accepts integers and scientific notation such as 1e9.
@@ -67,6 +71,7 @@ Status build(Check& check, std::string_view text, const std::string& kind,
   SILT_ASSIGN_OR_RETURN(std::string col, column_arg(text, args[0]));
   if (kind == "not_null") {
     if (args.size() != 1) return bad_check(text, "not_null takes one column");
+    check.column = plain_column(col);
     check.aggregate = "count(*) FILTER (WHERE " + col + " IS NULL)";
   } else if (kind == "unique") {
     std::string cols = col;
@@ -76,7 +81,7 @@ Status build(Check& check, std::string_view text, const std::string& kind,
     }
     check.count_sql = "SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM self GROUP BY " + cols +
                       " HAVING count(*) > 1)";
-    if (args.size() == 1) check.unique_column = col;
+    if (args.size() == 1) check.column = plain_column(col);
   } else if (kind == "accepted_values") {
     if (args.size() < 2) return bad_check(text, "accepted_values needs a column and at least one value");
     std::string values;
@@ -114,6 +119,7 @@ Result<Check> parse_check(std::string_view text_in) {
       kind == "sql" ? std::vector<std::string>{trim_text(inner)} : split_top_level(inner, ',');
   if (args.size() == 1 && args[0].empty() && kind != "sql") args.clear();
   SILT_TRY(build(check, text, kind, args));
+  check.kind = kind;
   return check;
 }
 
@@ -135,31 +141,6 @@ int64_t parse_count(const std::optional<std::string>& text) {
   return v;
 }
 
-// The values of the aggregate checks, all computed by one scan of `self`. When that statement
-// fails, each is run alone so that the error names its check.
-Result<std::map<size_t, int64_t>> aggregate_values(db::Connection& conn, const std::vector<Check>& checks) {
-  std::string list;
-  std::vector<size_t> which;
-  for (size_t i = 0; i < checks.size(); i++) {
-    if (checks[i].aggregate.empty()) continue;
-    list += (list.empty() ? "" : ", ") + checks[i].aggregate;
-    which.push_back(i);
-  }
-  std::map<size_t, int64_t> values;
-  if (which.empty()) return values;
-  auto rows = conn.query_text("SELECT " + list + " FROM self");
-  if (rows.ok() && rows->size() == 1 && (*rows)[0].size() == which.size()) {
-    for (size_t k = 0; k < which.size(); k++) values[which[k]] = parse_count((*rows)[0][k]);
-    return values;
-  }
-  for (size_t i : which) {
-    auto value = conn.scalar("SELECT " + checks[i].aggregate + " FROM self");
-    if (!value.ok()) return value.error().with_context("check " + checks[i].text);
-    values[i] = parse_count(*value);
-  }
-  return values;
-}
-
 // Integer types whose values bitstring_agg can take.
 bool bitmap_type(const std::string& type) {
   for (const char* t : {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"})
@@ -168,53 +149,100 @@ bool bitmap_type(const std::string& type) {
 }
 
 // A unique(col) check on an integer column whose values span a modest range is proven with one
-// bitmap of the range (DuckDB's bitstring_agg), which is an order of magnitude cheaper than
-// grouping by the key. Returns 0 when every value is distinct, nullopt when the check must be
-// counted exactly (duplicates or two NULLs exist, or the shortcut does not apply).
-Result<std::optional<int64_t>> unique_by_bitmap(db::Connection& conn, const std::string& column) {
-  const std::optional<int64_t> kExact;
+// bitmap of the range (DuckDB's bitstring_agg), an order of magnitude cheaper than grouping by
+// the key. Returns two aggregates for the shared scan: values minus distinct values, and NULLs
+// (GROUP BY makes one group of them); both small enough mean the check's value is 0. Nothing
+// when the shortcut does not apply and the check must be counted exactly.
+Result<std::optional<std::pair<std::string, std::string>>> bitmap_aggregates(db::Connection& conn,
+                                                                              const std::string& column,
+                                                                              const KnownFacts::Column* facts) {
+  const std::optional<std::pair<std::string, std::string>> kExact;
   constexpr int64_t kMaxRangeBits = int64_t(1) << 28;  // 32 MiB of bitmap per DuckDB thread
   SILT_ASSIGN_OR_RETURN(auto described, conn.query_text("DESCRIBE SELECT " + column + " FROM self"));
   if (described.size() != 1 || !bitmap_type(described[0][1].value_or(""))) return kExact;
   std::string type = *described[0][1];
-  SILT_ASSIGN_OR_RETURN(auto range, conn.query_text("SELECT min(" + column + "), max(" + column + ") FROM self"));
-  if (range.empty() || !range[0][0] || !range[0][1]) return kExact;  // no values: exact count is cheap
-  int64_t lo = parse_count(range[0][0]), hi = parse_count(range[0][1]);
-  if (static_cast<__int128>(hi) - lo >= kMaxRangeBits) return kExact;
-  SILT_ASSIGN_OR_RETURN(
-      auto counts,
-      conn.query_text("SELECT count(" + column + ") - bit_count(bitstring_agg(" + column + ", CAST(" +
-                      *range[0][0] + " AS " + type + "), CAST(" + *range[0][1] + " AS " + type +
-                      "))), count(*) - count(" + column + ") FROM self"));
-  if (counts.size() != 1 || parse_count(counts[0][0]) != 0 || parse_count(counts[0][1]) > 1) return kExact;
-  return std::optional<int64_t>(0);
+  std::optional<int64_t> lo, hi;
+  if (facts && facts->min && facts->max) {
+    lo = facts->min, hi = facts->max;
+  } else {
+    SILT_ASSIGN_OR_RETURN(auto range, conn.query_text("SELECT min(" + column + "), max(" + column + ") FROM self"));
+    if (range.empty() || !range[0][0] || !range[0][1]) return kExact;  // no values: exact count is cheap
+    lo = parse_count(range[0][0]), hi = parse_count(range[0][1]);
+  }
+  if (static_cast<__int128>(*hi) - *lo >= kMaxRangeBits) return kExact;
+  auto literal = [&](int64_t v) { return "CAST(" + std::to_string(v) + " AS " + type + ")"; };
+  return std::optional(std::make_pair("count(" + column + ") - bit_count(bitstring_agg(" + column + ", " + literal(*lo) + ", " +
+                            literal(*hi) + "))",
+                                      "count(*) - count(" + column + ")"));
+}
+
+// What the statistics already say for a check: row_count from the row count, not_null from the
+// columns' null counts.
+std::optional<int64_t> known_value(const Check& check, const KnownFacts& known) {
+  if (check.kind == "row_count") return known.rows;
+  if (check.kind != "not_null" || check.column.empty()) return std::nullopt;
+  auto it = known.columns.find(lower_ascii(check.column));
+  return it == known.columns.end() ? std::nullopt : it->second.null_count;
 }
 
 }  // namespace
 
-Result<std::vector<CheckResult>> run_checks(db::Connection& conn, const std::vector<Check>& checks) {
-  SILT_ASSIGN_OR_RETURN(auto aggregates, aggregate_values(conn, checks));
+Result<std::vector<CheckResult>> run_checks(db::Connection& conn, const std::vector<Check>& checks,
+                                            const KnownFacts& known) {
+  std::vector<std::optional<int64_t>> values(checks.size());
+  // One scan computes every aggregate; `owner` says which check each belongs to.
+  std::vector<std::string> aggregates;
+  std::vector<size_t> owner;
+  std::map<size_t, size_t> bitmap_at;  // check -> index of its first bitmap aggregate
+  for (size_t i = 0; i < checks.size(); i++) {
+    const Check& check = checks[i];
+    if ((values[i] = known_value(check, known))) continue;
+    if (!check.aggregate.empty()) {
+      aggregates.push_back(check.aggregate);
+      owner.push_back(i);
+    } else if (check.kind == "unique" && !check.column.empty()) {
+      auto it = known.columns.find(lower_ascii(check.column));
+      auto bitmap = bitmap_aggregates(conn, check.column, it == known.columns.end() ? nullptr : &it->second);
+      if (!bitmap.ok()) return bitmap.error().with_context("check " + check.text);
+      if (!*bitmap) continue;
+      bitmap_at[i] = aggregates.size();
+      aggregates.insert(aggregates.end(), {(*bitmap)->first, (*bitmap)->second});
+      owner.insert(owner.end(), {i, i});
+    }
+  }
+  std::vector<int64_t> computed(aggregates.size());
+  if (!aggregates.empty()) {
+    std::string list;
+    for (const auto& a : aggregates) list += (list.empty() ? "" : ", ") + a;
+    auto rows = conn.query_text("SELECT " + list + " FROM self");
+    if (rows.ok() && rows->size() == 1 && (*rows)[0].size() == aggregates.size()) {
+      for (size_t k = 0; k < aggregates.size(); k++) computed[k] = parse_count((*rows)[0][k]);
+    } else {
+      // Each alone, so that the error names its check.
+      for (size_t k = 0; k < aggregates.size(); k++) {
+        auto value = conn.scalar("SELECT " + aggregates[k] + " FROM self");
+        if (!value.ok()) return value.error().with_context("check " + checks[owner[k]].text);
+        computed[k] = parse_count(*value);
+      }
+    }
+  }
   std::vector<CheckResult> results;
   for (size_t i = 0; i < checks.size(); i++) {
     const Check& check = checks[i];
+    if (!values[i] && !check.aggregate.empty()) {
+      values[i] = computed[size_t(std::find(owner.begin(), owner.end(), i) - owner.begin())];
+    } else if (auto b = bitmap_at.find(i); !values[i] && b != bitmap_at.end()) {
+      if (computed[b->second] == 0 && computed[b->second + 1] <= 1) values[i] = 0;
+    }
+    if (!values[i]) {
+      auto value = conn.scalar(check.count_sql);
+      if (!value.ok()) return value.error().with_context("check " + check.text);
+      values[i] = parse_count(*value);
+    }
     CheckResult r;
     r.check = check.text;
     r.blocking = check.blocking;
-    std::optional<int64_t> proven;
-    if (!check.unique_column.empty()) {
-      auto shortcut = unique_by_bitmap(conn, check.unique_column);
-      if (!shortcut.ok()) return shortcut.error().with_context("check " + check.text);
-      proven = *shortcut;
-    }
-    if (proven) {
-      r.value = *proven;
-    } else if (check.aggregate.empty()) {
-      auto value = conn.scalar(check.count_sql);
-      if (!value.ok()) return value.error().with_context("check " + check.text);
-      r.value = parse_count(*value);
-    } else {
-      r.value = aggregates.at(i);
-    }
+    r.value = *values[i];
     r.passed = r.value >= check.min && r.value <= check.max;
     results.push_back(std::move(r));
   }

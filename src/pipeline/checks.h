@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,7 +24,8 @@ struct Check {
   bool blocking = true;   // "warn " prefix: reported, never fails the asset
   std::string aggregate;  // e.g. count(*) FILTER (WHERE c IS NULL)
   std::string count_sql;  // when there is no aggregate
-  std::string unique_column;  // unique() of one column: may be proven by a bitmap instead
+  std::string kind;       // not_null, unique, accepted_values, row_count, freshness, sql
+  std::string column;     // not_null's, or unique's when it has one; empty when quoted
   int64_t min = 0, max = 0;
 };
 
@@ -41,10 +44,22 @@ Result<Check> parse_check(std::string_view text);
 // Parses a ';'-separated list of checks.
 Result<std::vector<Check>> parse_checks(std::string_view text);
 
-// Evaluates each check on the relation `self` of `conn` (one scan for all aggregate checks,
-// one more per other check). An error running a check's SQL is an
-// error (the asset fails), not a failed check.
-Result<std::vector<CheckResult>> run_checks(db::Connection& conn, const std::vector<Check>& checks);
+// What is known of `self` without reading it (the statistics of freshly written files), so that
+// checks need not scan for it. Column names lower-cased.
+struct KnownFacts {
+  std::optional<int64_t> rows;
+  struct Column {
+    std::optional<int64_t> null_count, min, max;  // min/max only for integer columns
+  };
+  std::map<std::string, Column> columns;
+};
+
+// Evaluates each check on the relation `self` of `conn`: row_count and not_null from `known`
+// when it has the answer, every aggregate check (and unique of one integer column, by a bitmap
+// of its range) in one shared scan, the rest one query each. An error running a check's SQL is
+// an error (the asset fails), not a failed check.
+Result<std::vector<CheckResult>> run_checks(db::Connection& conn, const std::vector<Check>& checks,
+                                            const KnownFacts& known = {});
 
 // JSON array of results: [{"check":..., "passed":..., "blocking":..., "value":...}].
 std::string checks_json(const std::vector<CheckResult>& results);

@@ -4,12 +4,14 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <filesystem>
 #include <map>
 #include <set>
 #include <utility>
 
+#include "delta/stats/file_stats.h"
 #include "ops/write.h"
 #include "pipeline/command_asset.h"
 #include "pipeline/merge_write.h"
@@ -176,9 +178,45 @@ Result<std::string> command_select(Session& session, const Project& project, con
   return "SELECT * FROM read_parquet(" + quote_literal(glob) + ")";
 }
 
+// What the stats of freshly written files say of their rows: the count, and per top-level
+// column the NULLs and integer bounds, where every file has them.
+KnownFacts facts_of(std::span<const delta::AddFile> files) {
+  KnownFacts known;
+  known.rows = 0;
+  std::map<std::string, std::pair<KnownFacts::Column, size_t>> seen;  // and in how many files
+  for (const auto& f : files) {
+    auto stats = delta::parse_file_stats(f.stats);
+    if (!stats.ok() || !stats->num_records) return {};
+    *known.rows += *stats->num_records;
+    for (const auto& c : stats->columns) {
+      if (c.path.size() != 1) continue;
+      auto& [facts, n] = seen[lower_ascii(c.path[0])];
+      bool first = n++ == 0;
+      auto merge = [&](std::optional<int64_t>& into, const std::optional<delta::StatValue>& v, bool lower) {
+        const int64_t* i = v ? std::get_if<int64_t>(&*v) : nullptr;
+        if (!i || (!first && !into)) {
+          into.reset();
+        } else {
+          into = first ? *i : lower ? std::min(*into, *i) : std::max(*into, *i);
+        }
+      };
+      merge(facts.min, c.min, true);
+      merge(facts.max, c.max, false);
+      if (!c.null_count || (!first && !facts.null_count)) {
+        facts.null_count.reset();
+      } else {
+        facts.null_count = (first ? 0 : *facts.null_count) + *c.null_count;
+      }
+    }
+  }
+  for (auto& [name, entry] : seen)
+    if (entry.second == files.size()) known.columns[name] = entry.first;
+  return known;
+}
+
 // Runs the checks over `self`, records them, and fails on a failed blocking check.
-Status check_rows(Session& session, const Asset& asset, AssetRun& run) {
-  SILT_ASSIGN_OR_RETURN(auto results, run_checks(session.connection(), asset.checks));
+Status check_rows(Session& session, const Asset& asset, AssetRun& run, const KnownFacts& known = {}) {
+  SILT_ASSIGN_OR_RETURN(auto results, run_checks(session.connection(), asset.checks, known));
   run.checks = checks_json(results);
   for (const auto& r : results)
     if (r.blocking && !r.passed)
@@ -240,10 +278,10 @@ Status write(Session& session, const Asset& asset, const MaterializeOptions& opt
     }
     written = merge_rows(session, asset.table_path, "SELECT * FROM self", asset.keys, w);
   } else {
-    w.before_commit = [&](const std::string& rows_sql, int64_t rows) -> Status {
+    w.before_commit = [&](const std::string& rows_sql, int64_t rows, std::span<const delta::AddFile> files) -> Status {
       SILT_TRY(session.connection().execute("CREATE OR REPLACE TEMP VIEW self AS SELECT * FROM " + rows_sql));
       run.rows = rows;
-      SILT_TRY(check_rows(session, asset, run));
+      SILT_TRY(check_rows(session, asset, run, facts_of(files)));
       return cancelled();
     };
     written = ops::write_table(session, asset.table_path, select, w);
@@ -300,11 +338,6 @@ Error redact(const Asset& asset, const Error& error) {
 
 Status materialize_in(Session& session, const Project& project, const Asset& asset,
                       const MaterializeOptions& options, AssetRun& run) {
-  SILT_TRY(
-      session.connection().execute("SET threads = " + std::to_string(std::max(1, options.duckdb_threads))));
-  if (options.duckdb_memory_mb > 0)
-    SILT_TRY(session.connection().execute("SET memory_limit = '" + std::to_string(options.duckdb_memory_mb) +
-                                          "MB'"));
   if (!asset.partitioned.empty() && options.partition.empty())
     return Error(ErrorKind::InvalidArgument,
                  "is partitioned by " + asset.partitioned + ": run it with --partition DAY or backfill it");
@@ -330,9 +363,19 @@ bool is_cancellation(const Error& error) { return error.message() == kCancelled;
 
 Status materialize(const Project& project, const Asset& asset, const MaterializeOptions& options,
                    AssetRun& run) {
-  auto session = Session::open();
+  auto session = options.database ? Session::open_on(options.database) : Session::open();
   if (!session.ok()) return session.error();
-  return materialize_in(**session, project, asset, options, run);
+  db::Connection& conn = (*session)->connection();
+  // The views naming the asset's inputs (`orders`, `clinic.billing`, ...) go into a catalog of
+  // this asset's own, so that assets sharing the database never see each other's.
+  static std::atomic<int64_t> catalogs{0};
+  std::string catalog = quote_ident("silt_asset_" + std::to_string(catalogs++));
+  SILT_TRY(conn.execute("ATTACH ':memory:' AS " + catalog));
+  auto st = conn.execute("USE " + catalog);
+  if (st.ok()) st = materialize_in(**session, project, asset, options, run);
+  ignore_result(conn.execute("USE memory"));
+  ignore_result(conn.execute("DETACH " + catalog));
+  return st;
 }
 
 }  // namespace silt::pipeline

@@ -1,13 +1,16 @@
-// Materializes one asset as one atomic Delta commit: opens its own Session, reads upstream
-// tables at versions pinned when it starts and sources (files through DuckDB, databases through
-// sources/source.h), applies PII policies to every input first, stages the SELECT's rows in a
-// temp table, runs the checks on them, and only then writes. Any failure leaves the table at
-// its previous version. Safe to call from several threads at once (nothing is shared).
+// Materializes one asset as one atomic Delta commit: opens its own Session (on the run's shared
+// DuckDB when given), reads upstream tables at versions pinned when it starts and sources (files
+// through DuckDB, databases through sources/source.h), applies PII policies to every input
+// first, writes the SELECT's rows to data files, runs the checks on those files, and only then
+// commits them. Any failure leaves the table at its previous version (and deletes the files).
+// Safe to call from several threads at once.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 
+#include "duckdb/engine.h"
 #include "pipeline/project.h"
 #include "pipeline/run_history.h"
 
@@ -17,8 +20,10 @@ struct MaterializeOptions {
   int64_t app_version = 0;    // the run's number: a commit is made at most once per run
   bool full_refresh = false;  // ignore watermarks and overwrite
   std::string partition;      // the day (YYYY-MM-DD) partitioned assets build; getvariable('partition')
-  int duckdb_threads = 1;
-  int64_t duckdb_memory_mb = 0;  // 0: DuckDB's default (80% of RAM, too much for several at once)
+  // The run's DuckDB, shared by the assets running at once: each gets its own connection and
+  // its own catalog for its inputs' views, and DuckDB spreads their queries over one thread pool
+  // within one memory limit (set by the caller). Null: the asset opens a DuckDB of its own.
+  std::shared_ptr<db::Database> database;
   // When set and true, the asset stops before its commit (the table keeps its version) with an
   // error is_cancellation recognizes. Checked after staging, so a running query finishes first.
   const std::atomic<bool>* cancel = nullptr;

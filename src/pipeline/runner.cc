@@ -97,15 +97,14 @@ Result<RunReport> run_pipeline(Session& session, const Project& project, const R
   mopts.full_refresh = options.full_refresh;
   mopts.partition = report.partition = partition;
   mopts.cancel = options.cancel;
-  // Each DuckDB gets its share of memory, and of the cores when it starts: an asset started
-  // alone (a silver join after its bronze inputs) gets them all, not a fixed 1/threads.
-  int parallel = std::max(1, std::min<int>(threads, static_cast<int>(todo.size())));
-  int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  int64_t ram_mb = static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE) / (1 << 20);
+  // The assets share this DuckDB, each on its own connection: its scheduler hands the cores to
+  // whatever queries are running (an asset alone gets them all, three at once share them), and
+  // defaults.memory_mb bounds the whole run.
+  SILT_TRY(session.connection().execute("SET threads = " + std::to_string(threads)));
   if (project.config.memory_mb > 0)
-    mopts.duckdb_memory_mb = std::max<int64_t>(16, project.config.memory_mb / parallel);
-  else if (ram_mb > 0)
-    mopts.duckdb_memory_mb = std::max<int64_t>(256, ram_mb * 8 / 10 / parallel);
+    SILT_TRY(session.connection().execute("SET memory_limit = '" + std::to_string(project.config.memory_mb) +
+                                          "MB'"));
+  mopts.database = session.database();
 
   std::set<std::string> waiting = todo, succeeded;
   size_t running = 0, done = 0, total = todo.size();
@@ -151,11 +150,9 @@ Result<RunReport> run_pipeline(Session& session, const Project& project, const R
       AssetRun started;
       started.asset = asset.name;
       if (options.on_progress) options.on_progress(started, done, total);
-      MaterializeOptions own = mopts;
-      own.duckdb_threads = std::max(1, cores / static_cast<int>(running + 1));
       running++;
-      workers.emplace_back([&, &asset = asset, own] {
-        AssetRun run = run_asset(project, asset, own, report.run_id);
+      workers.emplace_back([&, &asset = asset] {
+        AssetRun run = run_asset(project, asset, mopts, report.run_id);
         std::lock_guard lock(completion.mu);
         completion.finished.push_back(std::move(run));
         completion.cv.notify_one();

@@ -12,12 +12,16 @@
 
 namespace silt {
 
-Session::Session(db::Database db, db::Connection conn, std::unique_ptr<Storage> storage)
+Session::Session(std::shared_ptr<db::Database> db, db::Connection conn, std::unique_ptr<Storage> storage)
     : db_(std::move(db)), conn_(std::move(conn)), storage_(std::move(storage)) {}
 
 Result<std::unique_ptr<Session>> Session::open() {
   SILT_ASSIGN_OR_RETURN(auto db, db::Database::open_in_memory());
-  SILT_ASSIGN_OR_RETURN(auto conn, db::Connection::open(db));
+  return open_on(std::make_shared<db::Database>(std::move(db)));
+}
+
+Result<std::unique_ptr<Session>> Session::open_on(std::shared_ptr<db::Database> db) {
+  SILT_ASSIGN_OR_RETURN(auto conn, db::Connection::open(*db));
   // Delta timestamps are UTC instants; show and parse them in UTC whatever the machine's zone.
   SILT_TRY(conn.execute("SET TimeZone = 'UTC'"));
   return std::unique_ptr<Session>(new Session(std::move(db), std::move(conn), make_local_storage()));

@@ -27,7 +27,12 @@ struct TimeTravel {
 
 class Session {
  public:
+  // A Session with its own in-memory DuckDB.
   static Result<std::unique_ptr<Session>> open();
+  // A Session on `db`, which other Sessions may share: each has its own connection (and temp
+  // objects), while DuckDB runs all their queries on one thread pool within one memory limit.
+  static Result<std::unique_ptr<Session>> open_on(std::shared_ptr<db::Database> db);
+  const std::shared_ptr<db::Database>& database() const { return db_; }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -72,13 +77,13 @@ class Session {
   Storage& storage() const { return *storage_; }
 
  private:
-  Session(db::Database db, db::Connection conn, std::unique_ptr<Storage> storage);
+  Session(std::shared_ptr<db::Database> db, db::Connection conn, std::unique_ptr<Storage> storage);
   Result<std::string> expand_call(const scan::TableFunctionCall& call,
                                   const std::optional<delta::Predicate>& where);
   Result<std::string> expand_changes_call(const scan::TableFunctionCall& call);
   Result<std::string> eval_text(const std::string& expr);
 
-  db::Database db_;
+  std::shared_ptr<db::Database> db_;  // declared before conn_: closed after it
   db::Connection conn_;
   std::unique_ptr<Storage> storage_;
   int next_scan_id_ = 0;

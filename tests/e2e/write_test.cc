@@ -338,7 +338,10 @@ TEST(WriteBeforeCommit, SeesOnlyTheNewRowsAndItsErrorCommitsNothing) {
   std::set<std::string> before = files_under(t.root());
   std::vector<std::string> seen;
   int64_t seen_rows = -1;
-  w.before_commit = [&](const std::string& rows_sql, int64_t rows) -> silt::Status {
+  size_t seen_files = 0;
+  w.before_commit = [&](const std::string& rows_sql, int64_t rows,
+                        std::span<const silt::delta::AddFile> files) -> silt::Status {
+    seen_files = files.size();
     seen = rows_of(*s, "SELECT min(id), max(id), count(*), count(DISTINCT day), max(day) FROM " + rows_sql);
     seen_rows = rows;
     EXPECT_EQ(latest_version(*s, t.root()), 0);  // not yet published
@@ -350,9 +353,10 @@ TEST(WriteBeforeCommit, SeesOnlyTheNewRowsAndItsErrorCommitsNothing) {
   EXPECT_EQ(rejected.error().message(), "rejected by the hook");
   EXPECT_EQ(seen, std::vector<std::string>{"1000|1049|50|4|2024-02-04"});
   EXPECT_EQ(seen_rows, 50);
+  EXPECT_EQ(seen_files, 4u);  // one per new day
   EXPECT_EQ(latest_version(*s, t.root()), 0);
   EXPECT_EQ(files_under(t.root()), before);  // the 4 new partition files are gone again
-  w.before_commit = [&](const std::string&, int64_t rows) -> silt::Status {
+  w.before_commit = [&](const std::string&, int64_t rows, std::span<const silt::delta::AddFile>) -> silt::Status {
     seen_rows = rows;
     return silt::ok_status();
   };
