@@ -5,7 +5,9 @@
 
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <mutex>
 
 #include "cli/commands.h"
 #include "cli/output.h"
@@ -87,6 +89,7 @@ pipeline::RunOptions run_options(const PipelineArgs& args) {
   options.threads = args.threads;
   options.partition = args.partition;
   options.on_progress = show_progress;
+  if (stderr_is_terminal()) options.on_rows = draw_rows;
   return options;
 }
 
@@ -202,14 +205,50 @@ bool stderr_is_terminal() {
   return tty;
 }
 
+namespace {
+
+// The line's state, shared by the scheduling thread (starts, ends) and asset threads (rows).
+struct ProgressLine {
+  std::mutex mu;
+  size_t done = 0, total = 0;
+  std::map<std::string, int64_t> started_ms;  // assets running
+  int64_t drawn_ms = 0;
+};
+
+ProgressLine& progress_line() {
+  static ProgressLine line;
+  return line;
+}
+
+int64_t rows_per_s(int64_t rows, int64_t ms) { return rows * 1000 / std::max<int64_t>(1, ms); }
+
+}  // namespace
+
 void draw_progress(const pipeline::AssetRun& run, size_t done, size_t total) {
+  ProgressLine& line = progress_line();
+  std::lock_guard lock(line.mu);
+  line.done = done;
+  line.total = total;
   if (run.status.empty()) {
+    line.started_ms[run.asset] = now_ms();
     std::cerr << "\r\033[K[" << done << "/" << total << "] running " << run.asset << std::flush;
     return;
   }
-  int64_t rate = run.rows * 1000 / std::max<int64_t>(1, run.ended_ms - run.started_ms);
-  std::cerr << "\r\033[K[" << done << "/" << total << "] " << run.asset << " " << run.status << ", "
-            << run.rows << " rows, " << rate << " rows/s" << (done == total ? "\n" : "") << std::flush;
+  line.started_ms.erase(run.asset);
+  std::cerr << "\r\033[K[" << done << "/" << total << "] " << run.asset << " " << run.status << ", " << run.rows
+            << " rows, " << rows_per_s(run.rows, run.ended_ms - run.started_ms) << " rows/s"
+            << (done == total ? "\n" : "") << std::flush;
+}
+
+void draw_rows(const std::string& asset, int64_t rows) {
+  ProgressLine& line = progress_line();
+  std::lock_guard lock(line.mu);
+  int64_t now = now_ms();
+  auto started = line.started_ms.find(asset);
+  if (started == line.started_ms.end() || now - line.drawn_ms < 200) return;  // at most 5 redraws a second
+  line.drawn_ms = now;
+  std::cerr << "\r\033[K[" << line.done << "/" << line.total << "] " << asset << " reading: " << rows
+            << " rows, " << rows_per_s(rows, now - started->second) << " rows/s" << std::flush;
 }
 
 void register_pipeline_command(CLI::App& app, CommandTable& commands) {

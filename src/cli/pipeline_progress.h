@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <string>
 
 #include "pipeline/run_history.h"
 
@@ -12,5 +14,8 @@ namespace silt::cli {
 bool stderr_is_terminal();
 // Redraws the line for an asset start (run.status empty) or end; `done` of `total` have ended.
 void draw_progress(const pipeline::AssetRun& run, size_t done, size_t total);
+// Redraws the line with the rows a running asset has read so far (at most 5 times a second).
+// Safe to call from several threads.
+void draw_rows(const std::string& asset, int64_t rows);
 
 }  // namespace silt::cli

@@ -30,7 +30,7 @@ constexpr const char* kCancelled = "cancelled before its commit";
 // temp table of the asset's Session. `watermark`/`after` keep only newer rows.
 Result<std::string> source_select(Session& session, const SourceDef& source, const std::string& table,
                                   const std::string& watermark, const std::optional<std::string>& after,
-                                  int& temp_counter) {
+                                  int& temp_counter, const MaterializeOptions& options) {
   if (source.kind == "files") {
     std::string dir = source.settings.at("path"), format = source.settings.at("format");
     std::string base = dir + "/" + table;
@@ -46,7 +46,9 @@ Result<std::string> source_select(Session& session, const SourceDef& source, con
   sources::SourceConfig config{source.name, source.kind, source.settings};
   std::string temp = "silt_source_" + std::to_string(temp_counter++);
   std::string query = sources::table_query(config, table, watermark, after ? *after : std::string());
-  auto copied = sources::copy_query(config, query, session.connection(), temp);
+  sources::CopyOptions copy;
+  copy.progress = options.on_rows;
+  auto copied = sources::copy_query(config, query, session.connection(), temp, copy);
   if (!copied.ok()) return copied.error();
   return "SELECT * FROM " + temp;
 }
@@ -130,7 +132,7 @@ Result<std::map<std::string, int64_t>> define_inputs(Session& session, const Pro
     }
     SILT_ASSIGN_OR_RETURN(std::string select,
                           source_select(session, source, ref.substr(dot + 1), ingest ? asset.watermark : "",
-                                        after, temp_counter));
+                                        after, temp_counter, options));
     if (ref == asset.source) SILT_TRY(define_input(session, asset, "source", select, policies_used));
     SILT_TRY(define_input(session, asset, ref, select, policies_used));
   }

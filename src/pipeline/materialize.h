@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "duckdb/engine.h"
@@ -24,6 +25,7 @@ struct MaterializeOptions {
   // its own catalog for its inputs' views, and DuckDB spreads their queries over one thread pool
   // within one memory limit (set by the caller). Null: the asset opens a DuckDB of its own.
   std::shared_ptr<db::Database> database;
+  std::function<void(int64_t rows)> on_rows;  // rows read from a database source so far, per batch
   // When set and true, the asset stops before its commit (the table keeps its version) with an
   // error is_cancellation recognizes. Checked after staging, so a running query finishes first.
   const std::atomic<bool>* cancel = nullptr;

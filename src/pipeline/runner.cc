@@ -150,9 +150,12 @@ Result<RunReport> run_pipeline(Session& session, const Project& project, const R
       AssetRun started;
       started.asset = asset.name;
       if (options.on_progress) options.on_progress(started, done, total);
+      MaterializeOptions own = mopts;
+      if (options.on_rows)
+        own.on_rows = [&on_rows = options.on_rows, name = asset.name](int64_t rows) { on_rows(name, rows); };
       running++;
-      workers.emplace_back([&, &asset = asset] {
-        AssetRun run = run_asset(project, asset, mopts, report.run_id);
+      workers.emplace_back([&, &asset = asset, own] {
+        AssetRun run = run_asset(project, asset, own, report.run_id);
         std::lock_guard lock(completion.mu);
         completion.finished.push_back(std::move(run));
         completion.cv.notify_one();

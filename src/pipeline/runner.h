@@ -26,6 +26,9 @@ struct RunOptions {
   std::string partition;              // the day partitioned assets build (resume: the run's)
   // Progress events: an asset starts (run.status empty) or ends. Called on the calling thread.
   std::function<void(const AssetRun& run, size_t done, size_t total)> on_progress;
+  // Rows an asset has read from a database source so far, after each batch. Called on the
+  // asset's thread (several may call at once).
+  std::function<void(const std::string& asset, int64_t rows)> on_rows;
   // Cooperative cancellation: once true, no asset starts, assets in flight stop before their
   // commit (tables keep their versions; an asset already committing completes), and every asset
   // not run is recorded as "cancelled". May be set from another thread or a signal handler.

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <openssl/hmac.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
 
 #include <filesystem>
 #include <fstream>
@@ -607,6 +608,27 @@ TEST_F(PipelineSqlite, ChecksTheCopiedRowsAndAFailureCommitsNothing) {
   ASSERT_EQ(failed.size(), 1u);
   EXPECT_NE(failed[0].find("blocking check failed: unique(id) (value 2)"), std::string::npos) << failed[0];
   EXPECT_EQ(version(table("bronze", "visits")), 0);
+}
+
+// On a terminal a long ingest shows the rows read so far while it runs, not only at its end.
+TEST_F(PipelineSqlite, TerminalShowsRowsReadWhileIngesting) {
+  if (std::system("command -v script >/dev/null 2>&1") != 0) GTEST_SKIP() << "no script(1) for a terminal";
+  with_source(
+      "CREATE TABLE big (id INTEGER, v TEXT);"
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120000) "
+      "INSERT INTO big SELECT i, 'x' || i FROM n;");
+  write("assets/bronze/big.sql", "-- source: clinic.big\n");
+  // script(1) runs the command on a pseudo-terminal and copies what it drew to stdout.
+  std::string out = root() + "/terminal.txt";
+  std::string silt = std::string(SILT_BINARY) + " pipeline run --project " + silt::testing::shell_quote(root()) +
+                     " --select big";
+  int status = std::system(("script -qec " + silt::testing::shell_quote(silt) + " /dev/null >" + out).c_str());
+  ASSERT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0);
+  std::ifstream f(out, std::ios::binary);
+  std::string drawn(std::istreambuf_iterator<char>(f), {});
+  EXPECT_NE(drawn.find("big reading: 50000 rows"), std::string::npos) << drawn;
+  EXPECT_LT(drawn.find("big reading: 50000 rows"), drawn.find("big success, 120000 rows")) << drawn;
+  EXPECT_EQ(version(table("bronze", "big")), 0);
 }
 
 }  // namespace
