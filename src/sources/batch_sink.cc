@@ -14,14 +14,14 @@ Result<BatchSink> BatchSink::open(db::Connection& conn, std::string_view target,
     ddl += quote_ident(columns[i].name) + " " + duckdb_type_sql(columns[i]);
   }
   SILT_TRY(conn.execute(ddl + ")"));
-  SILT_ASSIGN_OR_RETURN(auto appender, db::Appender::open(conn, std::string(target)));
+  SILT_ASSIGN_OR_RETURN(auto appender, db::ChunkAppender::open(conn, std::string(target)));
   return BatchSink(std::move(appender), std::move(columns), options);
 }
 
 Status BatchSink::end_row() {
   if (auto st = appender_.end_row(); !st.ok()) {
-    return Error(ErrorKind::InvalidArgument,
-                 "row " + std::to_string(rows_ + 1) + ": " + st.error().message());
+    if (auto column = appender_.failed_column()) return value_error(*column, st.error().message());
+    return Error(st.error().kind(), "row " + std::to_string(rows_ + 1) + ": " + st.error().message());
   }
   rows_++;
   if (++unflushed_ >= options_->batch_rows) return flush_batch();
