@@ -24,19 +24,18 @@ Status BatchSink::end_row() {
     return Error(st.error().kind(), "row " + std::to_string(rows_ + 1) + ": " + st.error().message());
   }
   rows_++;
-  if (++unflushed_ >= options_->batch_rows) return flush_batch();
+  if (++unreported_ >= options_->batch_rows) report_progress();
   return ok_status();
 }
 
-Status BatchSink::flush_batch() {
-  SILT_TRY(appender_.flush());
-  unflushed_ = 0;
+void BatchSink::report_progress() {
+  unreported_ = 0;
   if (options_->progress) options_->progress(rows_);
-  return ok_status();
 }
 
 Result<int64_t> BatchSink::finish() {
-  if (unflushed_ > 0 || rows_ == 0) SILT_TRY(flush_batch());
+  SILT_TRY(appender_.flush());
+  if (unreported_ > 0 || rows_ == 0) report_progress();
   return rows_;
 }
 

@@ -1,6 +1,8 @@
-// The DuckDB side of a copy: creates the target temp table from the mapped columns and appends
-// rows into it column-wise (db::ChunkAppender), flushing every batch so memory stays bounded,
-// and reporting progress per batch. One thread; the Connection outlives the sink.
+// The DuckDB side of a copy: creates the target temp table from the mapped columns, appends rows
+// into it column-wise (db::ChunkAppender) and reports progress per batch. Memory stays bounded
+// by DuckDB's appender, which moves rows into the table every 204,800 (100 chunks): commits that
+// large take over their row groups whole, where small ones (a flush per 50,000-row batch) were
+// copied a second time. One thread; the Connection outlives the sink.
 #pragma once
 
 #include <cstdint>
@@ -26,10 +28,11 @@ class BatchSink {
   // Append the current row's values here, one per column in order, each with the append of
   // its column's DuckDB type (see db::ChunkAppender): readers convert source values themselves.
   db::ChunkAppender& appender() { return appender_; }
-  // Ends the current row; every options.batch_rows rows it flushes and reports progress. A
-  // failed append of the row becomes value_error() for its column.
+  // Ends the current row; every options.batch_rows rows it reports progress. A failed append
+  // of the row becomes value_error() for its column.
   Status end_row();
-  // Flushes the last partial batch. Returns the rows copied.
+  // Moves the rows not yet in the table into it and reports the last partial batch. Returns the
+  // rows copied.
   Result<int64_t> finish();
   // InvalidArgument "column C, row N: what", N counting the source's rows from 1.
   Error value_error(size_t column, const std::string& what) const;
@@ -37,13 +40,13 @@ class BatchSink {
  private:
   BatchSink(db::ChunkAppender appender, std::vector<SourceColumn> columns, const CopyOptions& options)
       : appender_(std::move(appender)), columns_(std::move(columns)), options_(&options) {}
-  Status flush_batch();
+  void report_progress();
 
   db::ChunkAppender appender_;
   std::vector<SourceColumn> columns_;
   const CopyOptions* options_;
   int64_t rows_ = 0;
-  int64_t unflushed_ = 0;
+  int64_t unreported_ = 0;
 };
 
 }  // namespace silt::sources

@@ -56,8 +56,9 @@ struct CopyOptions {
 // Returns the rows copied. Io naming host and port when the source cannot be reached within the
 // connect timeout; every error starts "source NAME: " and never contains a password. On error
 // the target is dropped. Memory: one batch of source rows (PostgreSQL: a cursor FETCHed
-// batch_rows at a time in a read-only transaction; Firebird and SQLite: one row at a time),
-// flushed into DuckDB every batch_rows rows.
+// batch_rows at a time in a read-only transaction; Firebird and SQLite: one row at a time), plus
+// DuckDB's appender, which takes rows in chunks of 2048 and moves them into the table every
+// 204,800 rows and at the end.
 Result<int64_t> copy_query(const SourceConfig& source, std::string_view query, db::Connection& conn,
                            std::string_view target, const CopyOptions& options = {});
 
