@@ -135,7 +135,40 @@ void ChunkAppender::DestroyPrepared::operator()(duckdb_prepared_statement* p) co
   delete p;
 }
 
-ChunkAppender::~ChunkAppender() = default;
+ChunkAppender::~ChunkAppender() {
+  background_.reset();  // joins the worker before the chunks and the appender go
+  for (auto& t : types_) duckdb_destroy_logical_type(&t);
+}
+
+Result<duckdb_data_chunk> ChunkAppender::new_chunk() {
+  duckdb_data_chunk chunk = duckdb_create_data_chunk(types_.data(), types_.size());
+  if (!chunk) return Error(ErrorKind::Internal, "cannot make a data chunk for " + table_);
+  chunks_.emplace_back(new duckdb_data_chunk(chunk));
+  return chunk;
+}
+
+ChunkAppender::Background::~Background() {
+  if (!thread.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    stop = true;
+  }
+  changed.notify_all();
+  thread.join();
+}
+
+void ChunkAppender::wait_idle(std::unique_lock<std::mutex>& lock) {
+  background_->changed.wait(lock, [&] { return background_->queue.empty() && !background_->appending; });
+}
+
+Status ChunkAppender::settle() {
+  std::unique_lock<std::mutex> lock(background_->mutex);
+  wait_idle(lock);
+  if (!background_->failure) return ok_status();
+  Error e(ErrorKind::Internal, *background_->failure);
+  background_->failure.reset();
+  return e;
+}
 
 Result<ChunkAppender> ChunkAppender::open(Connection& conn, const std::string& table) {
   ChunkAppender a;
@@ -168,8 +201,9 @@ Result<ChunkAppender> ChunkAppender::open(Connection& conn, const std::string& t
   }
   a.columns_.emplace_back();  // the sentinel: every typed append past the last column fails
   a.casts_.resize(n);
-  a.chunk_.reset(new duckdb_data_chunk(duckdb_create_data_chunk(types.types.data(), n)));
-  if (!*a.chunk_) return Error(ErrorKind::Internal, "cannot make a data chunk for " + table);
+  a.types_.swap(types.types);
+  a.background_ = std::make_unique<Background>();
+  SILT_ASSIGN_OR_RETURN(a.filling_, a.new_chunk());
   a.capacity_ = duckdb_vector_size();
   a.attach_vectors();
   return a;
@@ -179,7 +213,7 @@ Result<ChunkAppender> ChunkAppender::open(Connection& conn, const std::string& t
 void ChunkAppender::attach_vectors() {
   for (size_t i = 0; i + 1 < columns_.size(); i++) {
     Column& c = columns_[i];
-    c.vector = duckdb_data_chunk_get_vector(*chunk_, i);
+    c.vector = duckdb_data_chunk_get_vector(filling_, i);
     c.data = duckdb_vector_get_data(c.vector);
     c.validity = nullptr;
   }
@@ -274,6 +308,11 @@ Status ChunkAppender::append_cast(std::string_view text) {
     return Error(ErrorKind::Internal,
                  "more values than the table's " + std::to_string(column_count()) + " columns");
   Column& c = columns_[column_];
+  {
+    // The connection is the worker's while it appends; its failure stays for end_row().
+    std::unique_lock<std::mutex> lock(background_->mutex);
+    wait_idle(lock);
+  }
   SILT_ASSIGN_OR_RETURN(duckdb_prepared_statement st, cast_statement(column_));
   if (duckdb_bind_varchar_length(st, 1, text.data(), text.size()) != DuckDBSuccess)
     return Error(ErrorKind::InvalidArgument, "text is not valid UTF-8");
@@ -327,23 +366,89 @@ Status ChunkAppender::end_row() {
   return ok_status();
 }
 
+void ChunkAppender::start_worker() {
+  Background& bg = *background_;
+  bg.thread = std::thread([&bg, appender = *appender_, table = table_] {
+    std::unique_lock<std::mutex> lock(bg.mutex);
+    size_t unflushed = 0;
+    for (;;) {
+      bg.changed.wait(lock, [&] { return !bg.queue.empty() || bg.stop; });
+      if (bg.queue.empty()) return;
+      duckdb_data_chunk chunk = bg.queue.front();
+      bg.queue.erase(bg.queue.begin());
+      bg.appending = true;
+      std::optional<std::string> failure;
+      // After a failure the copy is lost, and after stop (no flush) abandoned: chunks are only
+      // handed back.
+      if (!bg.failure && !bg.stop) {
+        lock.unlock();
+        if (duckdb_append_data_chunk(appender, chunk) != DuckDBSuccess) {
+          failure = "appending " + std::to_string(duckdb_data_chunk_get_size(chunk)) + " rows";
+        } else if (++unflushed == kChunksPerCommit) {
+          unflushed = 0;
+          if (duckdb_appender_flush(appender) != DuckDBSuccess) failure = "moving rows into the table";
+        }
+        if (failure) {
+          const char* msg = duckdb_appender_error(appender);
+          *failure += " to " + table + " failed: " + (msg ? msg : "?");
+        }
+        lock.lock();
+      }
+      if (failure && !bg.failure) bg.failure = std::move(failure);
+      bg.appending = false;
+      bg.free.push_back(chunk);
+      bg.changed.notify_all();
+    }
+  });
+}
+
+// Queues the full chunk for the worker and goes on with a free one (a new one while fewer than
+// kChunksInFlight exist, else the first the worker hands back).
 Status ChunkAppender::append_chunk() {
-  duckdb_data_chunk_set_size(*chunk_, row_);
-  duckdb_state st = duckdb_append_data_chunk(*appender_, *chunk_);
-  idx_t rows = row_;
-  duckdb_data_chunk_reset(*chunk_);
+  duckdb_data_chunk_set_size(filling_, row_);
+  Background& bg = *background_;
+  if (!bg.thread.joinable()) start_worker();
+  duckdb_data_chunk next = nullptr;
+  std::optional<std::string> failure;
+  {
+    std::unique_lock<std::mutex> lock(bg.mutex);
+    bg.queue.push_back(filling_);
+    bg.changed.notify_all();
+    if (bg.free.empty() && chunks_.size() >= kChunksInFlight)
+      bg.changed.wait(lock, [&] { return !bg.free.empty(); });
+    if (!bg.free.empty()) {
+      next = bg.free.back();
+      bg.free.pop_back();
+    }
+    failure.swap(bg.failure);
+  }
+  if (next) {
+    duckdb_data_chunk_reset(next);  // handed back: the worker is done with it
+  } else {
+    SILT_ASSIGN_OR_RETURN(next, new_chunk());
+  }
+  filling_ = next;
   attach_vectors();
   row_ = 0;
-  if (st != DuckDBSuccess) {
-    const char* msg = duckdb_appender_error(*appender_);
-    return Error(ErrorKind::Internal, "appending " + std::to_string(rows) + " rows to " + table_ +
-                                          " failed: " + (msg ? msg : "?"));
-  }
+  if (failure) return Error(ErrorKind::Internal, *failure);
   return ok_status();
 }
 
 Status ChunkAppender::flush() {
-  if (row_ > 0) SILT_TRY(append_chunk());
+  SILT_TRY(settle());
+  if (row_ > 0) {  // the last, partial chunk: appended here, the worker being idle
+    duckdb_data_chunk_set_size(filling_, row_);
+    duckdb_state st = duckdb_append_data_chunk(*appender_, filling_);
+    idx_t rows = row_;
+    duckdb_data_chunk_reset(filling_);
+    attach_vectors();
+    row_ = 0;
+    if (st != DuckDBSuccess) {
+      const char* msg = duckdb_appender_error(*appender_);
+      return Error(ErrorKind::Internal, "appending " + std::to_string(rows) + " rows to " + table_ +
+                                            " failed: " + (msg ? msg : "?"));
+    }
+  }
   if (duckdb_appender_flush(*appender_) != DuckDBSuccess) {
     const char* msg = duckdb_appender_error(*appender_);
     return Error(ErrorKind::Internal, "appending to " + table_ + " failed: " + (msg ? msg : "?"));

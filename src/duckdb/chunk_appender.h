@@ -1,16 +1,21 @@
 // Column-wise bulk loading into an existing DuckDB table: values are written straight into a data
 // chunk of the table's column types (no Value objects, no per-value casts) and each full chunk of
-// duckdb_vector_size() rows goes in with one duckdb_append_data_chunk. Used by one thread at a
-// time; the Connection it was opened on must outlive it and must not run queries concurrently.
+// duckdb_vector_size() rows goes in with one duckdb_append_data_chunk. Threads: one caller thread
+// at a time; full chunks are appended, in order, on a worker thread of this object while the
+// caller fills the next ones, so DuckDB's side of a copy overlaps the reading. The Connection it
+// was opened on must outlive it and must not be used by anyone else until flush() returns.
 #pragma once
 
 #include <duckdb.h>
 
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "duckdb/engine.h"
@@ -18,7 +23,8 @@
 
 namespace silt::db {
 
-// Data model: one chunk, filled row by row and, within a row, column by column in table order.
+// Data model: the chunk being filled, row by row and, within a row, column by column in table
+// order; full chunks wait in order for the worker, which appends them and hands them back.
 // Invariants:
 //  1. The chunk has the table's column types, as DuckDB's appender reports them at open().
 //  2. A value reaches a column only through the append made for that column's type (listed
@@ -30,7 +36,7 @@ class ChunkAppender {
  public:
   static Result<ChunkAppender> open(Connection& conn, const std::string& table);
   ChunkAppender(ChunkAppender&&) = default;
-  ChunkAppender& operator=(ChunkAppender&&) = default;
+  ChunkAppender& operator=(ChunkAppender&&) = delete;
   ChunkAppender(const ChunkAppender&) = delete;
   ChunkAppender& operator=(const ChunkAppender&) = delete;
   ~ChunkAppender();
@@ -69,6 +75,9 @@ class ChunkAppender {
   std::optional<size_t> failed_column() const { return failed_column_; }
   // Appends the rows so far, a partial chunk too, and makes them visible in the table.
   Status flush();
+  // Waits until no chunk is being appended in the background, so the connection is free (e.g.
+  // for a progress callback that queries it); returns that append's failure, if any.
+  Status settle();
 
  private:
   struct Column {
@@ -90,6 +99,25 @@ class ChunkAppender {
   struct DestroyPrepared {
     void operator()(duckdb_prepared_statement* p) const;
   };
+  // The worker thread appending full chunks in order, and moving them into the table (a commit)
+  // every kChunksPerCommit: 60 chunks of 2048 rows are one row group of DuckDB's (122,880 rows),
+  // which a commit takes over whole instead of copying it, and the table gets no partial row
+  // groups. Up to kChunksInFlight chunks wait for it, enough to keep the caller reading during
+  // a commit (about 10 MB for rows of 80 bytes). Started on the first full chunk; joined, with
+  // queued chunks dropped, by the destructor.
+  static constexpr size_t kChunksPerCommit = 60;
+  static constexpr size_t kChunksInFlight = 64;
+  struct Background {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<duckdb_data_chunk> queue;  // full chunks, oldest first; the worker takes the front
+    bool appending = false;                // the worker holds one chunk taken from the queue
+    std::vector<duckdb_data_chunk> free;   // appended chunks, for the caller to fill again
+    bool stop = false;
+    std::optional<std::string> failure;  // of an append, until settle() takes it
+    std::thread thread;
+    ~Background();
+  };
   using Prepared = std::unique_ptr<duckdb_prepared_statement, DestroyPrepared>;
 
   ChunkAppender() = default;
@@ -105,21 +133,28 @@ class ChunkAppender {
   void fail(std::string what);
   void append_string(duckdb_type type, const char* data, size_t size);
   Status append_chunk();
+  void wait_idle(std::unique_lock<std::mutex>& lock);
+  void start_worker();
+  Result<duckdb_data_chunk> new_chunk();
   void attach_vectors();
   Result<duckdb_prepared_statement> cast_statement(size_t column);
 
   Connection* conn_ = nullptr;
   std::string table_;
   std::unique_ptr<duckdb_appender, DestroyAppender> appender_;
-  std::unique_ptr<duckdb_data_chunk, DestroyChunk> chunk_;
-  std::vector<Column> columns_;  // the table's columns, then one sentinel of type INVALID
-  std::vector<Prepared> casts_;  // per column, prepared on its first append_cast
+  std::vector<std::unique_ptr<duckdb_data_chunk, DestroyChunk>> chunks_;  // all, made on demand
+  std::vector<duckdb_logical_type> types_;  // the table's column types, for new chunks
+  duckdb_data_chunk filling_ = nullptr;     // the chunk appends write to
+  std::vector<Column> columns_;             // the table's columns, then one sentinel of type INVALID
+  std::vector<Prepared> casts_;             // per column, prepared on its first append_cast
   idx_t capacity_ = 0;
   idx_t row_ = 0;                       // rows complete in the chunk
   size_t column_ = 0;                   // next column of the current row
   std::optional<std::string> failure_;  // first failed append of the current row
   std::optional<size_t> failure_column_;
   std::optional<size_t> failed_column_;  // of the last failed end_row()
+  // Declared last: destroyed (joined) first, while the chunks and the appender still exist.
+  std::unique_ptr<Background> background_;
 };
 
 }  // namespace silt::db

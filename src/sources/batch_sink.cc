@@ -21,21 +21,27 @@ Result<BatchSink> BatchSink::open(db::Connection& conn, std::string_view target,
 Status BatchSink::end_row() {
   if (auto st = appender_.end_row(); !st.ok()) {
     if (auto column = appender_.failed_column()) return value_error(*column, st.error().message());
-    return Error(st.error().kind(), "row " + std::to_string(rows_ + 1) + ": " + st.error().message());
+    // InvalidArgument: this row is malformed; else DuckDB refused rows handed over earlier.
+    if (st.error().kind() != ErrorKind::InvalidArgument) return st.error();
+    return Error(ErrorKind::InvalidArgument,
+                 "row " + std::to_string(rows_ + 1) + ": " + st.error().message());
   }
   rows_++;
-  if (++unreported_ >= options_->batch_rows) report_progress();
+  if (++unreported_ >= options_->batch_rows) return report_progress();
   return ok_status();
 }
 
-void BatchSink::report_progress() {
+Status BatchSink::report_progress() {
   unreported_ = 0;
-  if (options_->progress) options_->progress(rows_);
+  if (!options_->progress) return ok_status();
+  SILT_TRY(appender_.settle());  // the callback may use the connection
+  options_->progress(rows_);
+  return ok_status();
 }
 
 Result<int64_t> BatchSink::finish() {
   SILT_TRY(appender_.flush());
-  if (unreported_ > 0 || rows_ == 0) report_progress();
+  if (unreported_ > 0 || rows_ == 0) SILT_TRY(report_progress());
   return rows_;
 }
 

@@ -1,8 +1,7 @@
 // The DuckDB side of a copy: creates the target temp table from the mapped columns, appends rows
-// into it column-wise (db::ChunkAppender) and reports progress per batch. Memory stays bounded
-// by DuckDB's appender, which moves rows into the table every 204,800 (100 chunks): commits that
-// large take over their row groups whole, where small ones (a flush per 50,000-row batch) were
-// copied a second time. One thread; the Connection outlives the sink.
+// into it column-wise (db::ChunkAppender, which moves them into the table on a worker thread, a
+// row group of 122,880 rows per commit) and reports progress per batch. The caller's thread
+// only; the Connection outlives the sink and is the sink's until finish().
 #pragma once
 
 #include <cstdint>
@@ -40,7 +39,7 @@ class BatchSink {
  private:
   BatchSink(db::ChunkAppender appender, std::vector<SourceColumn> columns, const CopyOptions& options)
       : appender_(std::move(appender)), columns_(std::move(columns)), options_(&options) {}
-  void report_progress();
+  Status report_progress();
 
   db::ChunkAppender appender_;
   std::vector<SourceColumn> columns_;

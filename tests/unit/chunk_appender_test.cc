@@ -169,6 +169,46 @@ TEST_F(ChunkAppenderTest, FailedAppendsNameTheirColumnAndLeaveNoTrace) {
   EXPECT_EQ(scalar("SELECT string_agg(id || '=' || coalesce(v, 'NULL'), ',') FROM t"), "3=kept");
 }
 
+// Rows DuckDB refuses when they reach the table (here a NOT NULL constraint, checked at the
+// commit, which the worker makes every 60 chunks) come back as an error, never a crash.
+TEST_F(ChunkAppenderTest, RowsTheTableRefusesAreAnError) {
+  exec("CREATE TEMP TABLE t (id BIGINT NOT NULL)");
+  ChunkAppender a = open("t");
+  silt::Status st = silt::ok_status();
+  for (int64_t r = 0; r < 300'000 && st.ok(); r++) {
+    r == 3000 ? a.append_null() : a.append(r);
+    st = a.end_row();
+  }
+  if (st.ok()) st = a.flush();
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message().find("NOT NULL"), std::string::npos) << st.error().message();
+  // Small tables never start the worker: the refusal comes from flush().
+  exec("CREATE TEMP TABLE small (id BIGINT NOT NULL)");
+  ChunkAppender b = open("small");
+  b.append_null();
+  ASSERT_TRUE(b.end_row().ok());
+  st = b.flush();
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message().find("NOT NULL"), std::string::npos) << st.error().message();
+}
+
+// Many chunks through the worker, checked row by row: order and values survive the hand-over.
+TEST_F(ChunkAppenderTest, ManyChunksKeepTheirOrder) {
+  exec("CREATE TEMP TABLE t (id BIGINT, v VARCHAR)");
+  ChunkAppender a = open("t");
+  constexpr int64_t kRows = 1'000'003;  // 489 chunks, more than are ever in flight
+  for (int64_t r = 0; r < kRows; r++) {
+    a.append(r);
+    a.append("value number " + std::to_string(r));
+    auto st = a.end_row();
+    ASSERT_TRUE(st.ok()) << st.error().message();
+  }
+  ASSERT_TRUE(a.flush().ok());
+  EXPECT_EQ(scalar("SELECT count(*) FROM t"), std::to_string(kRows));
+  // rowid is the insertion order.
+  EXPECT_EQ(scalar("SELECT count(*) FROM t WHERE id <> rowid OR v <> 'value number ' || id"), "0");
+}
+
 TEST_F(ChunkAppenderTest, AppendCastIsDuckDbsCast) {
   exec("CREATE TEMP TABLE t (d DECIMAL(10,2), dt DATE, u UUID, tz TIMESTAMPTZ, v VARCHAR)");
   ChunkAppender a = open("t");
