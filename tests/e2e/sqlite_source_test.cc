@@ -221,6 +221,31 @@ INSERT INTO big SELECT i, 'row ' || i FROM r;
   EXPECT_EQ(conn_->scalar("SELECT count(*) FROM big WHERE payload <> 'row ' || id")->value_or(""), "0");
 }
 
+// The progress callback runs on the caller's thread while no rows are being moved into the
+// table, so it may query the connection the copy writes through.
+TEST_F(Sqlite, ProgressCallbackMayUseTheConnection) {
+  exec(R"(
+CREATE TABLE big (id INTEGER, payload TEXT);
+WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 300000)
+INSERT INTO big SELECT i, 'row ' || i FROM r;
+)");
+  silt::sources::CopyOptions options;
+  options.batch_rows = 20'000;
+  std::vector<int64_t> seen;
+  options.progress = [&](int64_t rows) {
+    auto n = conn_->scalar("SELECT count(*) FROM big_copy");
+    ASSERT_TRUE(n.ok()) << n.error().message();
+    int64_t in_table = std::stoll(n->value_or("-1"));
+    EXPECT_LE(in_table, rows) << "rows in the table by now, at most those copied";
+    seen.push_back(rows);
+  };
+  auto rows = copy_query(source_, "SELECT * FROM big", *conn_, "big_copy", options);
+  ASSERT_TRUE(rows.ok()) << rows.error().message();
+  EXPECT_EQ(seen.size(), 15u);
+  EXPECT_EQ(conn_->scalar("SELECT count(*) FROM big_copy WHERE payload = 'row ' || id")->value_or(""),
+            "300000");
+}
+
 TEST_F(Sqlite, WatermarkNormalisesTimestampFormats) {
   exec(R"(
 CREATE TABLE ev (id INTEGER, day DATE, ts DATETIME);
