@@ -14,29 +14,34 @@ Result<BatchSink> BatchSink::open(db::Connection& conn, std::string_view target,
     ddl += quote_ident(columns[i].name) + " " + duckdb_type_sql(columns[i]);
   }
   SILT_TRY(conn.execute(ddl + ")"));
-  SILT_ASSIGN_OR_RETURN(auto appender, db::Appender::open(conn, std::string(target)));
+  SILT_ASSIGN_OR_RETURN(auto appender, db::ChunkAppender::open(conn, std::string(target)));
   return BatchSink(std::move(appender), std::move(columns), options);
 }
 
 Status BatchSink::end_row() {
   if (auto st = appender_.end_row(); !st.ok()) {
+    if (auto column = appender_.failed_column()) return value_error(*column, st.error().message());
+    // InvalidArgument: this row is malformed; else DuckDB refused rows handed over earlier.
+    if (st.error().kind() != ErrorKind::InvalidArgument) return st.error();
     return Error(ErrorKind::InvalidArgument,
                  "row " + std::to_string(rows_ + 1) + ": " + st.error().message());
   }
   rows_++;
-  if (++unflushed_ >= options_->batch_rows) return flush_batch();
+  if (++unreported_ >= options_->batch_rows) return report_progress();
   return ok_status();
 }
 
-Status BatchSink::flush_batch() {
-  SILT_TRY(appender_.flush());
-  unflushed_ = 0;
-  if (options_->progress) options_->progress(rows_);
+Status BatchSink::report_progress() {
+  unreported_ = 0;
+  if (!options_->progress) return ok_status();
+  SILT_TRY(appender_.settle());  // the callback may use the connection
+  options_->progress(rows_);
   return ok_status();
 }
 
 Result<int64_t> BatchSink::finish() {
-  if (unflushed_ > 0 || rows_ == 0) SILT_TRY(flush_batch());
+  SILT_TRY(appender_.flush());
+  if (unreported_ > 0 || rows_ == 0) SILT_TRY(report_progress());
   return rows_;
 }
 

@@ -1,6 +1,6 @@
 // Firebird reader over the classic C client (isc_* with XSQLDA). The connection asks for the
 // UTF8 character set, so every text column arrives as UTF-8 whatever its own charset; rows are
-// fetched one by one into buffers reused for the whole query and flushed to DuckDB per batch.
+// fetched one by one into buffers reused for the whole query and appended to DuckDB column-wise.
 #include <ibase.h>
 
 #include <cstring>
@@ -201,11 +201,15 @@ T load(const char* p) {
   return v;
 }
 
-// A plain integer, or a scaled one (NUMERIC/DECIMAL) as decimal text for DuckDB's cast.
+// A plain integer, or a scaled one (NUMERIC/DECIMAL): its DECIMAL(p, -scale) column stores the
+// integer itself (the text form is only for a column that fell back to VARCHAR).
 template <class T>
-void append_integer(T value, int scale, db::Appender& out) {
+void append_integer(T value, int scale, const SourceColumn& col, db::ChunkAppender& out) {
   if (scale) {
-    out.append(scaled_text(value, scale));
+    if (col.type == ColumnType::Decimal)
+      out.append_decimal(value);
+    else
+      out.append(scaled_text(value, scale));
   } else if constexpr (sizeof(T) == 2) {
     out.append_i16(value);
   } else if constexpr (sizeof(T) == 4) {
@@ -216,7 +220,7 @@ void append_integer(T value, int scale, db::Appender& out) {
 }
 
 // CHAR/VARCHAR bytes: BLOB for the OCTETS charset, else UTF-8 text (CHAR's padding dropped).
-void append_chars(std::string_view bytes, const SourceColumn& col, db::Appender& out) {
+void append_chars(std::string_view bytes, const SourceColumn& col, db::ChunkAppender& out) {
   if (col.type == ColumnType::Blob) {
     out.append_blob(bytes.data(), bytes.size());
   } else {
@@ -225,7 +229,7 @@ void append_chars(std::string_view bytes, const SourceColumn& col, db::Appender&
 }
 
 // Appends the non-null value of `v`.
-Status append_value(FbSession& fb, const XSQLVAR& v, const SourceColumn& col, db::Appender& out,
+Status append_value(FbSession& fb, const XSQLVAR& v, const SourceColumn& col, db::ChunkAppender& out,
                     std::string& scratch) {
   const char* p = v.sqldata;
   switch (v.sqltype & ~1) {
@@ -236,13 +240,13 @@ Status append_value(FbSession& fb, const XSQLVAR& v, const SourceColumn& col, db
       append_chars(std::string_view(p + sizeof(short), size_t(load<short>(p))), col, out);
       return ok_status();
     case SQL_SHORT:
-      append_integer(load<int16_t>(p), v.sqlscale, out);
+      append_integer(load<int16_t>(p), v.sqlscale, col, out);
       return ok_status();
     case SQL_LONG:
-      append_integer(load<int32_t>(p), v.sqlscale, out);
+      append_integer(load<int32_t>(p), v.sqlscale, col, out);
       return ok_status();
     case SQL_INT64:
-      append_integer(load<int64_t>(p), v.sqlscale, out);
+      append_integer(load<int64_t>(p), v.sqlscale, col, out);
       return ok_status();
     case SQL_FLOAT:
       out.append_float(load<float>(p));

@@ -1,7 +1,8 @@
 // PostgreSQL reader over libpq. The query runs behind a cursor in a read-only transaction and
 // comes back batch_rows rows per FETCH, so a large table never sits in memory whole. Values come
-// as text in a fixed session (UTF8, ISO dates, UTC); DuckDB's casts read the date, time,
-// timestamp, numeric and uuid texts, the rest is parsed here.
+// as text in a fixed session (UTF8, ISO dates, UTC) and are parsed here; the rare date, time,
+// timestamp, numeric and uuid texts the parsers here leave (infinity, BC, NaN, ...) go through
+// DuckDB's own casts, which decide as they did when every such text went through them.
 #include <libpq-fe.h>
 
 #include <cctype>
@@ -11,8 +12,10 @@
 #include <string>
 
 #include "sources/batch_sink.h"
+#include "sources/decimal_text.h"
 #include "sources/readers.h"
 #include "sources/server_settings.h"
+#include "util/time.h"
 
 namespace silt::sources {
 namespace {
@@ -115,8 +118,71 @@ bool parse_int(std::string_view text, int64_t& out) {
   return ec == std::errc() && end == text.data() + text.size();
 }
 
+// 36-character lower- or upper-case 8-4-4-4-12 hex text, as PostgreSQL prints a uuid.
+bool read_uuid(std::string_view text, uint64_t& high, uint64_t& low) {
+  if (text.size() != 36) return false;
+  uint64_t half[2] = {0, 0};
+  int digits = 0;
+  for (size_t i = 0; i < text.size(); i++) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (text[i] != '-') return false;
+      continue;
+    }
+    int d = hex_digit(text[i]);
+    if (d < 0) return false;
+    half[digits / 16] = half[digits / 16] << 4 | uint64_t(d);
+    digits++;
+  }
+  high = half[0];
+  low = half[1];
+  return true;
+}
+
+// The texts PostgreSQL prints in the session's ISO/UTC settings for the common values are read
+// here; true when `text` was one of them and is appended. Others (infinity, BC dates, years past
+// 9999, 24:00:00, NaN, ...) return false for DuckDB's own cast.
+bool append_iso_text(std::string_view text, const SourceColumn& col, db::ChunkAppender& out) {
+  constexpr int64_t kDay = 86'400'000'000;
+  switch (col.type) {
+    case ColumnType::Decimal: {
+      __int128 unscaled;
+      if (read_plain_decimal(text, col.precision, col.scale, unscaled) != DecimalText::Read) return false;
+      out.append_decimal(unscaled);
+      return true;
+    }
+    case ColumnType::Date: {
+      if (text.size() != 10) return false;
+      auto us = parse_timestamp_us(text);
+      if (!us.ok()) return false;
+      out.append_date(int32_t(*us / kDay));
+      return true;
+    }
+    case ColumnType::Time: {
+      auto us = parse_time_of_day_us(text);
+      if (!us.ok()) return false;
+      out.append_time(*us);
+      return true;
+    }
+    case ColumnType::Timestamp:
+    case ColumnType::TimestampTz: {  // timestamptz ends in +00: the session is in UTC
+      auto us = parse_timestamp_us(text);
+      if (!us.ok()) return false;
+      out.append_timestamp(*us);
+      return true;
+    }
+    case ColumnType::Uuid: {
+      uint64_t high, low;
+      if (!read_uuid(text, high, low)) return false;
+      out.append_uuid(high, low);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 // Appends one non-null value given as text; false when the text is not of the column's type.
-bool append_text_value(std::string_view text, const SourceColumn& col, db::Appender& out,
+bool append_text_value(std::string_view text, const SourceColumn& col, db::ChunkAppender& out,
                        std::string& scratch) {
   switch (col.type) {
     case ColumnType::Boolean:
@@ -158,9 +224,8 @@ bool append_text_value(std::string_view text, const SourceColumn& col, db::Appen
     case ColumnType::Varchar:
       out.append(unpadded(col, text));
       return true;
-    default:  // decimal, date, time, timestamps, uuid: DuckDB's cast reads PostgreSQL's ISO text
-      out.append(text);
-      return true;
+    default:  // decimal, date, time, timestamps, uuid: read here, or by DuckDB's cast
+      return append_iso_text(text, col, out) || out.append_cast(text).ok();
   }
 }
 

@@ -56,8 +56,10 @@ struct CopyOptions {
 // Returns the rows copied. Io naming host and port when the source cannot be reached within the
 // connect timeout; every error starts "source NAME: " and never contains a password. On error
 // the target is dropped. Memory: one batch of source rows (PostgreSQL: a cursor FETCHed
-// batch_rows at a time in a read-only transaction; Firebird and SQLite: one row at a time),
-// flushed into DuckDB every batch_rows rows.
+// batch_rows at a time in a read-only transaction; Firebird and SQLite: one row at a time), plus
+// up to 64 chunks of 2048 rows waiting for a worker thread that moves them into the table, a
+// row group (122,880 rows) per commit. The progress callback runs on the caller's thread while
+// no rows are being moved, so it may use `conn`.
 Result<int64_t> copy_query(const SourceConfig& source, std::string_view query, db::Connection& conn,
                            std::string_view target, const CopyOptions& options = {});
 

@@ -7,12 +7,14 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "sources/batch_sink.h"
+#include "sources/decimal_text.h"
 #include "sources/readers.h"
 #include "util/time.h"
 
@@ -96,10 +98,11 @@ std::string_view text_of(sqlite3_stmt* st, int i) {
   return {p ? p : "", size_t(sqlite3_column_bytes(st, i))};
 }
 
-std::string shortest(double v) {
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, end);
+// The value accessors skip the per-call checks of sqlite3_column_*: the value is unprotected,
+// which is fine on a connection only this thread uses, until the next step.
+std::string_view text_of(sqlite3_value* v) {
+  const char* p = reinterpret_cast<const char*>(sqlite3_value_text(v));
+  return {p ? p : "", size_t(sqlite3_value_bytes(v))};
 }
 
 bool valid_utf8(std::string_view s) {
@@ -115,23 +118,93 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
+bool two_digits(const char* p, int& out) {
+  if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9') return false;
+  out = (p[0] - '0') * 10 + (p[1] - '0');
+  return true;
+}
+
+// "YYYY-MM-DD" and "YYYY-MM-DD HH:MM:SS" (or with 'T'), the forms SQLite's date() and
+// datetime() write, read without the general parser; exactly parse_timestamp_us's value for
+// them, nullopt for every other text (which then goes to parse_timestamp_us).
+std::optional<int64_t> common_iso_micros(std::string_view s) {
+  if (s.size() != 10 && s.size() != 19) return std::nullopt;
+  const char* p = s.data();
+  int c1, c2, mo, d;
+  if (!two_digits(p, c1) || !two_digits(p + 2, c2) || p[4] != '-' || !two_digits(p + 5, mo) || p[7] != '-' ||
+      !two_digits(p + 8, d))
+    return std::nullopt;
+  int64_t seconds = 0;
+  if (s.size() == 19) {
+    int h, mi, sec;
+    if ((p[10] != ' ' && p[10] != 'T') || !two_digits(p + 11, h) || p[13] != ':' || !two_digits(p + 14, mi) ||
+        p[16] != ':' || !two_digits(p + 17, sec) || h > 23 || mi > 59 || sec > 60)
+      return std::nullopt;
+    seconds = (int64_t(h) * 60 + mi) * 60 + sec;
+  }
+  using namespace std::chrono;
+  year_month_day ymd{year{c1 * 100 + c2}, month{unsigned(mo)}, day{unsigned(d)}};
+  if (!ymd.ok()) return std::nullopt;
+  return (int64_t(sys_days(ymd).time_since_epoch().count()) * 86'400 + seconds) * 1'000'000;
+}
+
 // A point in time as SQLite's date functions read it: text in their formats (offsets converted
 // to UTC), REAL as a Julian day number, INTEGER as Unix seconds (SQLite's 'unixepoch').
-std::optional<int64_t> micros_of(sqlite3_stmt* st, int i, int type) {
-  if (type == SQLITE_INTEGER) return int64_t(sqlite3_column_int64(st, i)) * 1'000'000;
+std::optional<int64_t> micros_of(sqlite3_value* v, int type) {
+  if (type == SQLITE_INTEGER) return int64_t(sqlite3_value_int64(v)) * 1'000'000;
   if (type == SQLITE_FLOAT) {
-    double jd = sqlite3_column_double(st, i);
+    double jd = sqlite3_value_double(v);
     if (!std::isfinite(jd)) return std::nullopt;
     return int64_t(std::llround((jd - 2440587.5) * 86'400'000.0)) * 1000;
   }
   if (type != SQLITE_TEXT) return std::nullopt;
-  auto us = parse_timestamp_us(text_of(st, i));
+  std::string_view text = text_of(v);
+  if (auto us = common_iso_micros(text)) return us;
+  auto us = parse_timestamp_us(text);
   return us.ok() ? std::optional<int64_t>(*us) : std::nullopt;
 }
 
+// A DECIMAL value is the text DuckDB's VARCHAR -> DECIMAL cast would read: INTEGER and TEXT as
+// SQLite prints them, REAL as its shortest round-trip text. Plain decimal text is read here
+// (REAL mostly without printing it); other forms (exponents, blanks, ...) go through DuckDB's
+// cast itself, so the value or the error is always DuckDB's.
+bool append_decimal(sqlite3_value* v, int type, const SourceColumn& col, db::ChunkAppender& out) {
+  __int128 unscaled;
+  DecimalText read = DecimalText::NotPlain;
+  char buf[32];
+  std::string_view text;
+  if (type == SQLITE_FLOAT) {
+    double d = sqlite3_value_double(v);
+    read = read_double_as_decimal(d, col.precision, col.scale, unscaled);
+    if (read == DecimalText::NotPlain) {
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+      text = std::string_view(buf, size_t(end - buf));
+    }
+  } else if (type == SQLITE_INTEGER) {
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, sqlite3_value_int64(v));
+    text = std::string_view(buf, size_t(end - buf));
+  } else if (type == SQLITE_TEXT) {
+    text = text_of(v);
+  } else {
+    return false;
+  }
+  if (read == DecimalText::NotPlain) read = read_plain_decimal(text, col.precision, col.scale, unscaled);
+  switch (read) {
+    case DecimalText::Read:
+      out.append_decimal(unscaled);
+      return true;
+    case DecimalText::OutOfRange:
+      return false;
+    case DecimalText::NotPlain:
+      break;
+  }
+  return out.append_cast(text).ok();
+}
+
 // Appends column i of the current row; false when the value does not fit the column's type.
-bool append_value(sqlite3_stmt* st, int i, const SourceColumn& col, db::Appender& out) {
-  int type = sqlite3_column_type(st, i);
+bool append_value(sqlite3_stmt* st, int i, const SourceColumn& col, db::ChunkAppender& out) {
+  sqlite3_value* v = sqlite3_column_value(st, i);
+  int type = sqlite3_value_type(v);
   if (type == SQLITE_NULL) {
     out.append_null();
     return true;
@@ -140,54 +213,47 @@ bool append_value(sqlite3_stmt* st, int i, const SourceColumn& col, db::Appender
   switch (col.type) {
     case ColumnType::BigInt:
       if (type != SQLITE_INTEGER) return false;
-      out.append(int64_t(sqlite3_column_int64(st, i)));
+      out.append(int64_t(sqlite3_value_int64(v)));
       return true;
     case ColumnType::Double:
       if (type != SQLITE_INTEGER && type != SQLITE_FLOAT) return false;
-      out.append_double(sqlite3_column_double(st, i));
+      out.append_double(sqlite3_value_double(v));
       return true;
     case ColumnType::Boolean: {
-      int64_t v = sqlite3_column_int64(st, i);
-      if (type != SQLITE_INTEGER || (v != 0 && v != 1)) return false;
-      out.append_bool(v == 1);
+      int64_t b = sqlite3_value_int64(v);
+      if (type != SQLITE_INTEGER || (b != 0 && b != 1)) return false;
+      out.append_bool(b == 1);
       return true;
     }
-    case ColumnType::Decimal:  // DuckDB's cast checks the digits and rounds to the scale
-      if (type == SQLITE_FLOAT) {
-        out.append(shortest(sqlite3_column_double(st, i)));
-      } else if (type == SQLITE_INTEGER || type == SQLITE_TEXT) {
-        out.append(text_of(st, i));
-      } else {
-        return false;
-      }
-      return true;
+    case ColumnType::Decimal:
+      return append_decimal(v, type, col, out);
     case ColumnType::Varchar: {
       if (type == SQLITE_BLOB) return false;
-      std::string_view text = text_of(st, i);
+      std::string_view text = text_of(v);
       if (!valid_utf8(text)) return false;
       out.append(text);
       return true;
     }
     case ColumnType::Blob:
       if (type != SQLITE_BLOB && type != SQLITE_TEXT) return false;
-      out.append_blob(sqlite3_column_blob(st, i), size_t(sqlite3_column_bytes(st, i)));
+      out.append_blob(sqlite3_value_blob(v), size_t(sqlite3_value_bytes(v)));
       return true;
     case ColumnType::Date: {
-      auto us = micros_of(st, i, type);
+      auto us = micros_of(v, type);
       if (!us || *us % kDay != 0) return false;  // a date with a time of day is not a date
       out.append_date(int32_t(*us / kDay));
       return true;
     }
     case ColumnType::Time: {
       if (type != SQLITE_TEXT) return false;
-      auto us = parse_time_of_day_us(text_of(st, i));
+      auto us = parse_time_of_day_us(text_of(v));
       if (!us.ok()) return false;
       out.append_time(*us);
       return true;
     }
     case ColumnType::Timestamp:
     case ColumnType::TimestampTz: {
-      auto us = micros_of(st, i, type);
+      auto us = micros_of(v, type);
       if (!us) return false;
       out.append_timestamp(*us);
       return true;

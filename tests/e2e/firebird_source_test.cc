@@ -70,6 +70,27 @@ INSERT INTO SILT_TYPES (ID) VALUES (3);
       });
 }
 
+// Scaled integers go in as the DECIMAL's own integer: the extremes of each storage width.
+TEST_F(Firebird, ScaledIntegersAtTheirLimits) {
+  REQUIRE_SERVER(fb, "FB", "firebird");
+  ASSERT_EQ(recreate(fb, "SILT_SCALED", R"(
+CREATE TABLE SILT_SCALED (ID INTEGER, S NUMERIC(4,2), L DECIMAL(9,9), B NUMERIC(18,18));
+INSERT INTO SILT_SCALED VALUES (1, 327.67, 2.147483647, 9.223372036854775807);
+INSERT INTO SILT_SCALED VALUES (2, -327.68, -2.147483648, -9.223372036854775808);
+INSERT INTO SILT_SCALED VALUES (3, -0.01, 0.000000001, -0.000000000000000001);
+)"),
+            0);
+  auto rows = copy_query(fb, "SELECT * FROM SILT_SCALED ORDER BY ID", *conn_, "t");
+  ASSERT_TRUE(rows.ok()) << rows.error().message();
+  silt::testing::expect_columns(
+      *conn_, "t", "ID",
+      {
+          {"S", "DECIMAL(5,2)", {"327.67", "-327.68", "-0.01"}},
+          {"L", "DECIMAL(10,9)", {"2.147483647", "-2.147483648", "0.000000001"}},
+          {"B", "DECIMAL(19,18)", {"9.223372036854775807", "-9.223372036854775808", "-0.000000000000000001"}},
+      });
+}
+
 TEST_F(Firebird, LargeTableStreamsInBatches) {
   REQUIRE_SERVER(fb, "FB", "firebird");
   ASSERT_EQ(recreate(fb, "SILT_BIG", R"(

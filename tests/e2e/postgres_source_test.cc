@@ -69,6 +69,60 @@ INSERT INTO silt_types VALUES
       });
 }
 
+// Texts the reader does not parse itself (infinities, BC, years past 9999, 24:00) go through
+// DuckDB's cast; the oracle is that cast of the text PostgreSQL prints for each value.
+TEST_F(Postgres, RareTextsAreWhatDuckDbsCastMakesOfThem) {
+  REQUIRE_SERVER(pg, "PG", "postgres");
+  ASSERT_EQ(silt::testing::run_psql(pg, R"(
+DROP TABLE IF EXISTS silt_rare;
+CREATE TABLE silt_rare (id int4, d date, ts timestamp, tz timestamptz, tm time, n numeric(12,3));
+INSERT INTO silt_rare VALUES
+ (1, 'infinity', 'infinity', 'infinity', '24:00:00', 0.0005),
+ (2, '-infinity', '-infinity', '-infinity', '23:59:59.999999', -999999999.999),
+ (3, '0044-03-15 BC', '0001-01-01 00:00:00', '1900-01-01 00:00:00+00', '00:00:00.000001', 0),
+ (4, '10000-01-01', '10000-01-01 00:00:00.5', '12345-06-07 08:09:10+00', '12:00', -0.001);
+)"),
+            0);
+  auto rows = copy_query(pg, "SELECT * FROM silt_rare ORDER BY id", *conn_, "t");
+  ASSERT_TRUE(rows.ok()) << rows.error().message();
+  // PostgreSQL's text for each value (ISO, UTC), cast by DuckDB.
+  auto same = conn_->query_text(R"(
+SELECT id, d = CAST(dt AS DATE), ts = CAST(tst AS TIMESTAMP), tz = CAST(tzt AS TIMESTAMPTZ),
+       tm = CAST(tmt AS TIME), n = CAST(nt AS DECIMAL(12,3))
+FROM t JOIN (VALUES
+ (1, 'infinity', 'infinity', 'infinity', '24:00:00', '0.001'),
+ (2, '-infinity', '-infinity', '-infinity', '23:59:59.999999', '-999999999.999'),
+ (3, '0044-03-15 BC', '0001-01-01 00:00:00', '1900-01-01 00:00:00+00', '00:00:00.000001', '0.000'),
+ (4, '10000-01-01', '10000-01-01 00:00:00.5', '12345-06-07 08:09:10+00', '12:00:00', '-0.001')
+) AS pg(id, dt, tst, tzt, tmt, nt) USING (id) ORDER BY id)");
+  ASSERT_TRUE(same.ok()) << same.error().message();
+  ASSERT_EQ(same->size(), 4u);
+  for (const auto& row : *same) {
+    for (size_t c = 1; c < row.size(); c++)
+      EXPECT_EQ(row[c].value_or("NULL"), "true") << "id " << row[0].value_or("") << " column " << c;
+  }
+}
+
+TEST_F(Postgres, TextsDuckDbCannotCastNameColumnAndRow) {
+  REQUIRE_SERVER(pg, "PG", "postgres");
+  ASSERT_EQ(silt::testing::run_psql(pg, R"(
+DROP TABLE IF EXISTS silt_nan;
+CREATE TABLE silt_nan (id int4, n numeric(12,3));
+INSERT INTO silt_nan VALUES (1, 1.5), (2, 'NaN');
+)"),
+            0);
+  auto rows = copy_query(pg, "SELECT * FROM silt_nan ORDER BY id", *conn_, "t");
+  ASSERT_FALSE(rows.ok());
+  EXPECT_EQ(rows.error().kind(), silt::ErrorKind::InvalidArgument);
+  EXPECT_EQ(rows.error().message(),
+            "source test_postgres: column n, row 2: value 'NaN' does not fit DECIMAL(12,3)");
+  // DuckDB reads a BC date, but not a BC timestamp in PostgreSQL's spelling.
+  rows = copy_query(pg, "SELECT 1 AS id, '0044-03-15 12:00:00 BC'::timestamp AS ts", *conn_, "t");
+  ASSERT_FALSE(rows.ok());
+  EXPECT_EQ(rows.error().message(),
+            "source test_postgres: column ts, row 1: value '0044-03-15 12:00:00 BC' does not fit TIMESTAMP");
+}
+
 TEST_F(Postgres, LargeTableStreamsInBatches) {
   REQUIRE_SERVER(pg, "PG", "postgres");
   ASSERT_EQ(silt::testing::run_psql(pg, R"(

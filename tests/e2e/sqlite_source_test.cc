@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <charconv>
 #include <filesystem>
 
 #include "../support/source_servers.h"
@@ -124,6 +125,75 @@ TEST_F(Sqlite, ValueThatDoesNotFitNamesColumnAndRow) {
   EXPECT_NE(rows.error().message().find("column s, row 1"), std::string::npos) << rows.error().message();
 }
 
+// A DECIMAL column gets what DuckDB's own cast makes of each value's text: TEXT as stored,
+// INTEGER as its digits, REAL as its shortest round-trip text (so 2.675 rounds up, though the
+// double is a little below it). The oracle runs that cast in DuckDB on the same texts.
+TEST_F(Sqlite, DecimalsAreWhatDuckDbsCastMakesOfTheirText) {
+  // NUMERIC affinity stores numeric-looking text as INTEGER or REAL; '1_000.5' stays TEXT.
+  exec(R"(
+CREATE TABLE m (id INTEGER, amount DECIMAL(6,2));
+INSERT INTO m VALUES (1, '1_000.5'), (2, 2.675), (3, 1.005), (4, 1e-7), (5, 0.0015), (6, -0.005),
+  (7, 9999.994), (8, 42), (9, -7), (10, NULL), (11, 61.51), (12, 0.125), (13, -9999.99), (14, 0.1 + 0.2),
+  (15, -0.0), (16, 5e-3), (17, 1e3), (18, '12.5');
+)");
+  // The text each value stands for, read back with SQLite's API as the reader sees it.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(source_.settings["path"].c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT id, amount FROM m ORDER BY id", -1, &st, nullptr), SQLITE_OK);
+  std::string values;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    std::string text = "NULL";
+    if (sqlite3_column_type(st, 1) == SQLITE_FLOAT) {
+      char buf[32];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, sqlite3_column_double(st, 1));
+      text = "'" + std::string(buf, end) + "'";
+    } else if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+      text = "'" + std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 1))) + "'";
+    }
+    values += std::string(values.empty() ? "" : ", ") + "(" + std::to_string(sqlite3_column_int64(st, 0)) +
+              ", " + text + ")";
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  auto rows = copy_query(source_, "SELECT * FROM m ORDER BY id", *conn_, "t");
+  ASSERT_TRUE(rows.ok()) << rows.error().message();
+  EXPECT_EQ(*rows, 18);
+  EXPECT_EQ(conn_->scalar("SELECT typeof(amount) FROM t LIMIT 1")->value_or(""), "DECIMAL(6,2)");
+  auto mismatches = conn_->query_text(
+      "SELECT o.id, o.text, t.amount, CAST(o.text AS DECIMAL(6,2)) AS duckdb FROM (VALUES " + values +
+      ") o(id, text) JOIN t USING (id) WHERE t.amount IS DISTINCT FROM CAST(o.text AS DECIMAL(6,2))");
+  ASSERT_TRUE(mismatches.ok()) << mismatches.error().message();
+  for (const auto& m : *mismatches)
+    ADD_FAILURE() << "id " << m[0].value_or("") << ": text " << m[1].value_or("NULL") << " copied as "
+                  << m[2].value_or("NULL") << ", DuckDB's cast gives " << m[3].value_or("NULL");
+  // A few by hand, to show what the oracle says.
+  auto got = conn_->query_text("SELECT amount FROM t WHERE id IN (1, 2, 3, 4, 6, 12, 14) ORDER BY id");
+  ASSERT_TRUE(got.ok());
+  std::vector<std::string> want = {"1000.50", "2.68", "1.01", "0.00", "-0.01", "0.13", "0.30"};
+  ASSERT_EQ(got->size(), want.size());
+  for (size_t i = 0; i < want.size(); i++) EXPECT_EQ((*got)[i][0].value_or("NULL"), want[i]);
+}
+
+TEST_F(Sqlite, DecimalThatDoesNotFitNamesColumnRowAndValue) {
+  auto expect_error = [&](const std::string& value, const std::string& message) {
+    exec(
+        "DROP TABLE IF EXISTS m; CREATE TABLE m (id INTEGER, amount DECIMAL(6,2));"
+        "INSERT INTO m VALUES (1, 1.5), (2, " +
+        value + ");");
+    auto rows = copy_query(source_, "SELECT * FROM m ORDER BY id", *conn_, "t");
+    ASSERT_FALSE(rows.ok()) << value;
+    EXPECT_EQ(rows.error().kind(), silt::ErrorKind::InvalidArgument);
+    EXPECT_EQ(rows.error().message(), "source shop: column amount, row 2: " + message);
+  };
+  expect_error("123456", "INTEGER value '123456' does not fit DECIMAL(6,2)");
+  expect_error("9999.995", "REAL value '9999.995' does not fit DECIMAL(6,2)");  // rounds to 10000.00
+  expect_error("1e300", "REAL value '1.0e+300' does not fit DECIMAL(6,2)");
+  expect_error("'NaN'", "TEXT value 'NaN' does not fit DECIMAL(6,2)");
+  expect_error("''", "TEXT value '' does not fit DECIMAL(6,2)");
+  expect_error("x'01'", "BLOB value '<1 bytes>' does not fit DECIMAL(6,2)");
+}
+
 TEST_F(Sqlite, ExpressionsTakeTheTypeOfTheirFirstValue) {
   exec("CREATE TABLE n (a INTEGER); INSERT INTO n VALUES (2), (3);");
   auto rows = copy_query(
@@ -149,6 +219,31 @@ INSERT INTO big SELECT i, 'row ' || i FROM r;
   silt::testing::expect_streamed_in_batches(*conn_, source_, "SELECT * FROM big", "big", 25'000, 200'000);
   EXPECT_EQ(conn_->scalar("SELECT sum(id) FROM big")->value_or(""), "20000100000");
   EXPECT_EQ(conn_->scalar("SELECT count(*) FROM big WHERE payload <> 'row ' || id")->value_or(""), "0");
+}
+
+// The progress callback runs on the caller's thread while no rows are being moved into the
+// table, so it may query the connection the copy writes through.
+TEST_F(Sqlite, ProgressCallbackMayUseTheConnection) {
+  exec(R"(
+CREATE TABLE big (id INTEGER, payload TEXT);
+WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 300000)
+INSERT INTO big SELECT i, 'row ' || i FROM r;
+)");
+  silt::sources::CopyOptions options;
+  options.batch_rows = 20'000;
+  std::vector<int64_t> seen;
+  options.progress = [&](int64_t rows) {
+    auto n = conn_->scalar("SELECT count(*) FROM big_copy");
+    ASSERT_TRUE(n.ok()) << n.error().message();
+    int64_t in_table = std::stoll(n->value_or("-1"));
+    EXPECT_LE(in_table, rows) << "rows in the table by now, at most those copied";
+    seen.push_back(rows);
+  };
+  auto rows = copy_query(source_, "SELECT * FROM big", *conn_, "big_copy", options);
+  ASSERT_TRUE(rows.ok()) << rows.error().message();
+  EXPECT_EQ(seen.size(), 15u);
+  EXPECT_EQ(conn_->scalar("SELECT count(*) FROM big_copy WHERE payload = 'row ' || id")->value_or(""),
+            "300000");
 }
 
 TEST_F(Sqlite, WatermarkNormalisesTimestampFormats) {
