@@ -82,7 +82,8 @@ Status Connection::execute(const std::string& sql) {
 }
 
 Result<QueryResult::TextRows> Connection::query_text(const std::string& sql) {
-  SILT_ASSIGN_OR_RETURN(auto r, query("SELECT COLUMNS(*)::VARCHAR FROM (" + sql + ")"));
+  // The newline keeps a trailing -- comment of `sql` from swallowing the closing parenthesis.
+  SILT_ASSIGN_OR_RETURN(auto r, query("SELECT COLUMNS(*)::VARCHAR FROM (" + sql + "\n)"));
   return r.rows_as_text();
 }
 

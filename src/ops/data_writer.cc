@@ -1017,7 +1017,10 @@ Result<std::vector<delta::AddFile>> write_data_files(db::Connection& conn, const
   // Every file of this call shares a random name prefix, so that a failed COPY's partial files
   // can be found and deleted without touching other writers' files.
   DataWriteOptions named = options;
-  named.file_prefix = options.file_prefix + "-" + random_uuid().substr(0, 8);
+  // 12 hex digits: names of the form <prefix>-<uuid> (8 hex, then '-') never match.
+  std::string token = random_uuid();
+  token.erase(std::remove(token.begin(), token.end(), '-'), token.end());
+  named.file_prefix = options.file_prefix + "-" + token.substr(0, 12);
   auto adds = write_files(conn, root, directory, select_sql, schema, named);
   if (!adds.ok()) remove_written(directory, named.file_prefix + "-");
   return adds;

@@ -37,7 +37,7 @@ struct DataWriteOptions {
   int num_indexed_cols = 32;               // delta.dataSkippingNumIndexedCols; -1 = all columns
   std::set<std::string> no_stats_columns;  // logical top-level names never put in stats (PII)
   // Where files go and what they are called:
-  // `<root>/<subdirectory>/<partition dirs>/<file_prefix>-<8 hex, one per call>-<uuid>`.
+  // `<root>/<subdirectory>/<partition dirs>/<file_prefix>-<12 hex, one per call>-<uuid>`.
   // The defaults make data files; change data files use "_change_data" and "cdc". The
   // subdirectory is relative to the root, without a leading or trailing '/'.
   std::string subdirectory;

@@ -167,7 +167,7 @@ std::string aligned_select(const std::string& source_sql, const StructType& tabl
     cols += (cols.empty() ? "" : ", ") +
             ("CAST(" + expr + " AS " + delta::duckdb_type(t.type) + ") AS " + quote_ident(t.name));
   }
-  return "SELECT " + cols + " FROM (" + source_sql + ") AS src";
+  return "SELECT " + cols + " FROM (" + source_sql + "\n) AS src";  // the SQL may end in a -- comment
 }
 
 Result<std::optional<delta::Snapshot>> existing_table(Session& session, std::string_view path) {
@@ -211,11 +211,11 @@ struct WritePlan {
   delta::ReadSet read;
 };
 
-// Rows of the new data that fall outside --replace-where: an error, nothing written.
-Status check_replace_where(Session& session, const std::string& source_sql, const std::string& predicate) {
-  SILT_ASSIGN_OR_RETURN(
-      auto n, session.connection().scalar("SELECT count(*) FROM (" + source_sql +
-                                          ") AS src WHERE NOT coalesce((" + predicate + "), false)"));
+// Rows of the new data (`rows_sql`, a subquery over the files just written) that fall outside
+// --replace-where: an error, nothing committed.
+Status check_replace_where(Session& session, const std::string& rows_sql, const std::string& predicate) {
+  SILT_ASSIGN_OR_RETURN(auto n, session.connection().scalar("SELECT count(*) FROM " + rows_sql +
+                                                             " AS src WHERE NOT coalesce((" + predicate + "), false)"));
   if (n && *n != "0") {
     return Error(ErrorKind::InvalidArgument,
                  *n + " row(s) of the new data do not match --replace-where " + predicate);
@@ -380,8 +380,6 @@ static Result<WriteResult> write_impl(Session& session, std::string_view path, c
     }
   }
   SILT_TRY(check_partition_columns(plan.partition_columns, plan.schema));
-  if (!options.replace_where.empty())
-    SILT_TRY(check_replace_where(session, source_sql, options.replace_where));
 
   DataWriteOptions data_options;
   data_options.partition_columns = plan.partition_columns;
@@ -395,27 +393,38 @@ static Result<WriteResult> write_impl(Session& session, std::string_view path, c
     data_options.num_indexed_cols = std::atoi(it->second.c_str());
   }
   crash_point("before_data");
+  // Files this call wrote are not published until the commit: when the write gives up they are
+  // deleted (nobody can read them) rather than left for vacuum.
+  auto discard = [&](const std::vector<delta::AddFile>& files) {
+    for (const auto& f : files)
+      if (auto local = delta::canonical_data_path(root, f.path); local.ok())
+        ignore_result(session.storage().remove(root + "/" + *local));
+  };
   if (plan.table && options.mode == WriteMode::Overwrite) {
     SILT_TRY(plan_removes(session, options, root, plan, data_options));
   }
-  SILT_ASSIGN_OR_RETURN(auto written, write_data_files(session.connection(), root,
-                                                       aligned_select(source_sql, plan.schema, data_schema),
-                                                       plan.schema, data_options));
-  for (const auto& f : written) {
+  auto written = write_data_files(session.connection(), root, aligned_select(source_sql, plan.schema, data_schema),
+                                  plan.schema, data_options);
+  if (!written.ok()) {
+    discard(plan.adds);  // rows kept from files --replace-where rewrites
+    return written.error();
+  }
+  for (const auto& f : *written) {
     auto stats = delta::parse_file_stats(f.stats);
     if (stats.ok() && stats->num_records) result.rows_added += *stats->num_records;
     result.bytes_added += f.size;
   }
-  if (options.before_commit) {
+  // The new rows are checked as written, so the source runs once.
+  if (!options.replace_where.empty() || options.before_commit) {
     const delta::Metadata& meta = plan.new_metadata ? *plan.new_metadata : plan.table->metadata();
-    auto scan = session.scan_files(root, meta, written);
-    Status verdict = scan.ok() ? options.before_commit(scan->sql, result.rows_added, written) : Status(scan.error());
+    auto scan = session.scan_files(root, meta, *written);
+    Status verdict = scan.ok() ? ok_status() : Status(scan.error());
+    if (verdict.ok() && !options.replace_where.empty())
+      verdict = check_replace_where(session, scan->sql, options.replace_where);
+    if (verdict.ok() && options.before_commit) verdict = options.before_commit(scan->sql, result.rows_added, *written);
     if (!verdict.ok()) {
-      // Not published, so nobody can read them: gone now rather than left for vacuum.
-      for (const auto* files : {&plan.adds, &written})
-        for (const auto& f : *files)
-          if (auto local = delta::canonical_data_path(root, f.path); local.ok())
-            ignore_result(session.storage().remove(root + "/" + *local));
+      discard(plan.adds);
+      discard(*written);
       return verdict.error();
     }
   }
@@ -423,7 +432,7 @@ static Result<WriteResult> write_impl(Session& session, std::string_view path, c
     result.version = plan.table->version();
     return result;
   }
-  plan.adds.insert(plan.adds.end(), written.begin(), written.end());
+  plan.adds.insert(plan.adds.end(), written->begin(), written->end());
   crash_point("before_commit");
 
   delta::Transaction txn(root, plan.table ? plan.table->version() : -1, plan.schema, plan.mapping);

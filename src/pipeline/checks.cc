@@ -157,7 +157,9 @@ Result<std::optional<std::pair<std::string, std::string>>> bitmap_aggregates(db:
                                                                               const std::string& column,
                                                                               const KnownFacts::Column* facts) {
   const std::optional<std::pair<std::string, std::string>> kExact;
-  constexpr int64_t kMaxRangeBits = int64_t(1) << 28;  // 32 MiB of bitmap per DuckDB thread
+  // Each DuckDB thread holds a bitmap of the range, outside DuckDB's memory limit: 64 MiB in all.
+  SILT_ASSIGN_OR_RETURN(auto threads, conn.scalar("SELECT current_setting('threads')"));
+  const int64_t kMaxRangeBits = (int64_t(64) << 23) / std::max<int64_t>(1, parse_count(threads));
   SILT_ASSIGN_OR_RETURN(auto described, conn.query_text("DESCRIBE SELECT " + column + " FROM self"));
   if (described.size() != 1 || !bitmap_type(described[0][1].value_or(""))) return kExact;
   std::string type = *described[0][1];

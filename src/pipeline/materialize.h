@@ -27,7 +27,8 @@ struct MaterializeOptions {
   std::shared_ptr<db::Database> database;
   std::function<void(int64_t rows)> on_rows;  // rows read from a database source so far, per batch
   // When set and true, the asset stops before its commit (the table keeps its version) with an
-  // error is_cancellation recognizes. Checked after staging, so a running query finishes first.
+  // error is_cancellation recognizes. Checked after the rows are written and checked, so a
+  // running query finishes first (its files are then deleted).
   const std::atomic<bool>* cancel = nullptr;
 };
 

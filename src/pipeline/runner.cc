@@ -100,7 +100,9 @@ Result<RunReport> run_pipeline(Session& session, const Project& project, const R
   // The assets share this DuckDB, each on its own connection: its scheduler hands the cores to
   // whatever queries are running (an asset alone gets them all, three at once share them), and
   // defaults.memory_mb bounds the whole run.
-  SILT_TRY(session.connection().execute("SET threads = " + std::to_string(threads)));
+  // `threads` bounds the assets at once; DuckDB gets every core whatever it is.
+  int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  SILT_TRY(session.connection().execute("SET threads = " + std::to_string(cores)));
   if (project.config.memory_mb > 0)
     SILT_TRY(session.connection().execute("SET memory_limit = '" + std::to_string(project.config.memory_mb) +
                                           "MB'"));

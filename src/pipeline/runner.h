@@ -1,6 +1,6 @@
 // Runs a project's selected assets in dependency order: independent assets at once on a
 // bounded number of threads (each asset in its own Session on the caller's DuckDB, which gets
-// `threads` threads and the project's memory_mb), retries with backoff, downstream of a failure
+// every core and the project's memory_mb), retries with backoff, downstream of a failure
 // skipped, every outcome recorded in the run history as it happens. A run id is the app version
 // of every commit it makes, so running the same id again commits nothing twice. The caller's
 // Session is used by the calling thread only (for the history).
@@ -22,7 +22,7 @@ struct RunOptions {
   bool full_refresh = false;          // ignore watermarks; overwrite every selected asset
   std::optional<std::string> resume;  // re-run only what failed or was skipped in this run
   std::optional<std::string> run_id;  // run under this id (default: a new one)
-  int threads = 0;                    // assets at once and DuckDB threads; 0 = silt.toml's, else the cores
+  int threads = 0;                    // assets at once; 0 = silt.toml's, else the cores
   std::string partition;              // the day partitioned assets build (resume: the run's)
   // Progress events: an asset starts (run.status empty) or ends. Called on the calling thread.
   std::function<void(const AssetRun& run, size_t done, size_t total)> on_progress;

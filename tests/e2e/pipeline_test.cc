@@ -419,6 +419,23 @@ TEST_F(PipelineRun, MergeModeUpsertsByKey) {
   EXPECT_EQ(version(table("bronze", "orders")), 1);
 }
 
+// schema: merge on a merge asset: a column new in the source is added to the table, and the
+// upsert fills it (the asset's SQL may end in a comment line).
+TEST_F(PipelineRun, MergeModeWithSchemaMergeAddsANewSourceColumn) {
+  write("assets/bronze/orders.sql",
+        "-- source: raw.orders\n-- mode: merge\n-- keys: order_id\n-- schema: merge\n"
+        "SELECT * FROM source\n-- every column of the source\n");
+  Exec first = pipeline({"run", "--select", "orders"});
+  ASSERT_EQ(first.code, 0) << first.out << first.err;
+  write("data/orders/part-1.csv", "order_id,customer_id,amount,status,channel\n11,2,45.0,open,web\n");
+  write("data/orders/part-2.csv", "order_id,customer_id,amount,status,channel\n16,4,9.0,paid,phone\n");
+  Exec second = pipeline({"run", "--select", "orders"});
+  ASSERT_EQ(second.code, 0) << second.out << second.err;
+  EXPECT_EQ(rows("SELECT order_id, channel FROM delta_scan(" + quote_literal(table("bronze", "orders")) +
+                 ") WHERE channel IS NOT NULL OR order_id IN (10, 11, 16) ORDER BY order_id"),
+            (V{"10|NULL", "11|web", "16|phone"}));
+}
+
 TEST_F(PipelineRun, SameRunIdCommitsNothingTwiceAndResumeRerunsOnlyFailures) {
   Exec first = pipeline({"run", "--run-id", "20260101-000000-001"});
   ASSERT_EQ(first.code, 0) << first.err;

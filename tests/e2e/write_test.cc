@@ -372,6 +372,17 @@ TEST(WriteBeforeCommit, SeesOnlyTheNewRowsAndItsErrorCommitsNothing) {
   EXPECT_EQ(seen_rows, 0);
   EXPECT_EQ(empty->version, 1);
   EXPECT_EQ(latest_version(*s, t.root()), 1);
+  // --replace-where is checked on the written rows: a row outside it fails the write, and the
+  // new files and the rewritten survivors of the replaced files are deleted.
+  before = files_under(t.root());
+  silt::ops::WriteOptions replace;
+  replace.mode = silt::ops::WriteMode::Overwrite;
+  replace.replace_where = "id >= 1000";
+  auto outside = silt::ops::write_table(*s, t.root(), "SELECT 999 AS id, DATE '2024-02-01' AS day", replace);
+  ASSERT_FALSE(outside.ok());
+  EXPECT_NE(outside.error().message().find("do not match --replace-where"), std::string::npos);
+  EXPECT_EQ(files_under(t.root()), before);
+  EXPECT_EQ(latest_version(*s, t.root()), 1);
 }
 
 // A query that fails after DuckDB has begun writing files leaves none of them behind.
