@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "must.h"
 #include "pii/anonymize.h"
 #include "pipeline/asset_graph.h"
 #include "pipeline/project.h"
@@ -39,22 +40,6 @@ using silt::pipeline::Project;
 namespace {
 
 constexpr const char* kKey = "demo-bench-key";
-
-template <class T>
-T must(silt::Result<T> r, const std::string& what) {
-  if (!r.ok()) {
-    std::cerr << what << ": " << r.error().message() << "\n";
-    std::exit(1);
-  }
-  return std::move(*r);
-}
-
-void must(const silt::Status& s, const std::string& what) {
-  if (!s.ok()) {
-    std::cerr << what << ": " << s.error().message() << "\n";
-    std::exit(1);
-  }
-}
 
 std::string read_text(const fs::path& p) {
   std::ifstream in(p);

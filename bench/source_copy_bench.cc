@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "duckdb/engine.h"
+#include "must.h"
 #include "sources/source.h"
 
 namespace {
@@ -23,15 +24,6 @@ double cpu_ms() {
   struct rusage u {};
   getrusage(RUSAGE_SELF, &u);
   return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000.0 + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1000.0;
-}
-
-template <class T>
-T must(silt::Result<T> r, const std::string& what) {
-  if (!r.ok()) {
-    std::cerr << what << ": " << r.error().message() << "\n";
-    std::exit(1);
-  }
-  return std::move(*r);
 }
 
 double median(std::vector<double> v) {

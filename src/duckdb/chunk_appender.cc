@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include "util/powers_of_ten.h"
+
 namespace silt::db {
 namespace {
 
@@ -93,16 +95,6 @@ std::string type_name_of(duckdb_type t, uint8_t width, uint8_t scale) {
       return "";
   }
 }
-
-// 10^n for n in 0..38: the bounds of the DECIMAL widths.
-struct PowersOfTen {
-  __int128 p[39];
-  constexpr PowersOfTen() : p() {
-    p[0] = 1;
-    for (int i = 1; i < 39; i++) p[i] = p[i - 1] * 10;
-  }
-};
-constexpr PowersOfTen kPowers;
 
 // Logical types owned until the end of a scope.
 struct LogicalTypes {
@@ -255,7 +247,7 @@ void ChunkAppender::append_blob(const void* data, size_t size) {
 void ChunkAppender::append_decimal(__int128 unscaled) {
   Column& c = columns_[column_];
   if (c.type != DUCKDB_TYPE_DECIMAL) return wrong_type(DUCKDB_TYPE_DECIMAL);
-  __int128 bound = kPowers.p[c.width];
+  __int128 bound = kPowersOfTen.p[c.width];
   if (unscaled >= bound || unscaled <= -bound) return fail("value out of range for " + c.type_name);
   switch (c.storage) {
     case DUCKDB_TYPE_SMALLINT:

@@ -3,17 +3,10 @@
 
 #include <cmath>
 
+#include "util/powers_of_ten.h"
+
 namespace silt::sources {
 namespace {
-
-struct PowersOfTen {
-  __int128 p[39];
-  constexpr PowersOfTen() : p() {
-    p[0] = 1;
-    for (int i = 1; i < 39; i++) p[i] = p[i - 1] * 10;
-  }
-};
-constexpr PowersOfTen kPowers;
 
 // Whether std::to_chars prints m * 10^e (m without trailing zeros, n digits) in fixed notation:
 // it prints the shorter of fixed and scientific ("1e+06", "5e-05"), fixed on a tie. Scientific
@@ -58,7 +51,7 @@ DecimalText read_plain_decimal(std::string_view text, int width, int scale, __in
   if (p != end || !any_digit) return DecimalText::NotPlain;
   for (int i = fraction_digits; i < scale; i++) v *= 10;
   if (round_up) v++;
-  if (v >= kPowers.p[width]) return DecimalText::OutOfRange;
+  if (v >= kPowersOfTen.p[width]) return DecimalText::OutOfRange;
   unscaled = negative ? -v : v;
   return DecimalText::Read;
 }
@@ -87,7 +80,7 @@ DecimalText read_double_as_decimal(double v, int width, int scale, __int128& uns
     while (m >= 10) m /= 10, digits++;
     if (!printed_fixed(digits, trailing_zeros - scale)) return DecimalText::NotPlain;
   }
-  if (k >= kPowers.p[width] || -k >= kPowers.p[width]) return DecimalText::OutOfRange;
+  if (k >= kPowersOfTen.p[width] || -k >= kPowersOfTen.p[width]) return DecimalText::OutOfRange;
   unscaled = k;
   return DecimalText::Read;
 }
