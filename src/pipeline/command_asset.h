@@ -1,6 +1,6 @@
 // External command assets (assets/<layer>/<name>.toml): a program silt runs instead of a SELECT.
 // It gets its inputs as exported parquet files and as table paths with pinned versions, writes
-// parquet files into a folder, and silt stages, checks and commits them like any other asset.
+// parquet files into a folder, and silt writes, checks and commits them like any other asset.
 // No shell is involved: the command is an argument list. Safe to call from several threads.
 #pragma once
 
