@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "util/sql_text.h"
+
 namespace silt::db {
 namespace {
 
@@ -82,8 +84,7 @@ Status Connection::execute(const std::string& sql) {
 }
 
 Result<QueryResult::TextRows> Connection::query_text(const std::string& sql) {
-  // The newline keeps a trailing -- comment of `sql` from swallowing the closing parenthesis.
-  SILT_ASSIGN_OR_RETURN(auto r, query("SELECT COLUMNS(*)::VARCHAR FROM (" + sql + "\n)"));
+  SILT_ASSIGN_OR_RETURN(auto r, query("SELECT COLUMNS(*)::VARCHAR FROM " + subquery(sql)));
   return r.rows_as_text();
 }
 

@@ -86,14 +86,7 @@ void for_each_map_entry(duckdb_vector map, idx_t row, Visit visit) {
   for (idx_t i = entry.offset; i < entry.offset + entry.length; ++i) visit(text_at(keys, i), values, i);
 }
 
-// The query wrapped as a subquery. The newline ends a trailing `--` comment; trailing semicolons
-// would end the statement early.
-std::string as_subquery(std::string_view sql) {
-  while (!sql.empty() && (std::isspace(static_cast<unsigned char>(sql.back())) || sql.back() == ';')) {
-    sql.remove_suffix(1);
-  }
-  return fmt::format("({}\n) AS __silt_source", sql);
-}
+std::string as_subquery(std::string_view sql) { return subquery(sql) + " AS __silt_source"; }
 
 struct QueryColumn {
   std::string name;

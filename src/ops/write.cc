@@ -167,7 +167,7 @@ std::string aligned_select(const std::string& source_sql, const StructType& tabl
     cols += (cols.empty() ? "" : ", ") +
             ("CAST(" + expr + " AS " + delta::duckdb_type(t.type) + ") AS " + quote_ident(t.name));
   }
-  return "SELECT " + cols + " FROM (" + source_sql + "\n) AS src";  // the SQL may end in a -- comment
+  return "SELECT " + cols + " FROM " + subquery(source_sql) + " AS src";
 }
 
 Result<std::optional<delta::Snapshot>> existing_table(Session& session, std::string_view path) {

@@ -41,6 +41,12 @@ std::string_view trim_view(std::string_view text) {
 
 std::string trim_text(std::string_view text) { return std::string(trim_view(text)); }
 
+std::string subquery(std::string_view query) {
+  while (!query.empty() && (std::isspace(static_cast<unsigned char>(query.back())) || query.back() == ';'))
+    query.remove_suffix(1);
+  return "(" + std::string(query) + "\n)";
+}
+
 std::string lower_ascii(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -21,6 +21,11 @@ std::vector<std::string> split_top_level(std::string_view text, char separator);
 std::string_view trim_view(std::string_view text);
 std::string trim_text(std::string_view text);
 
+// A query parenthesized for use as a subquery: "(query\n)". Trailing whitespace and semicolons
+// are dropped (they would end the statement early); the newline ends a trailing -- comment,
+// which would otherwise swallow the closing parenthesis.
+std::string subquery(std::string_view query);
+
 // `text` with ASCII letters lower-cased (names compare case-insensitively in Delta and DuckDB).
 std::string lower_ascii(std::string_view text);
 
