@@ -235,8 +235,8 @@ void draw_progress(const pipeline::AssetRun& run, size_t done, size_t total) {
     return;
   }
   line.started_ms.erase(run.asset);
-  std::cerr << "\r\033[K[" << done << "/" << total << "] " << run.asset << " " << run.status << ", " << run.rows
-            << " rows, " << rows_per_s(run.rows, run.ended_ms - run.started_ms) << " rows/s"
+  std::cerr << "\r\033[K[" << done << "/" << total << "] " << run.asset << " " << run.status << ", "
+            << run.rows << " rows, " << rows_per_s(run.rows, run.ended_ms - run.started_ms) << " rows/s"
             << (done == total ? "\n" : "") << std::flush;
 }
 

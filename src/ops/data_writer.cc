@@ -450,7 +450,8 @@ std::string copy_statement(const std::string& query, const std::string& director
   return fmt::format(
       "COPY ({}) TO {} (FORMAT parquet, COMPRESSION {}, RETURN_STATS, APPEND, "
       "FILENAME_PATTERN '{}-{{uuid}}', {}{}{})",
-      query, quote_literal(directory), options.compression, options.file_prefix, layout, field_ids, row_groups);
+      query, quote_literal(directory), options.compression, options.file_prefix, layout, field_ids,
+      row_groups);
 }
 
 std::string size_layout(const DataWriteOptions& options) {
@@ -957,7 +958,8 @@ void remove_written(const std::string& directory, const std::string& prefix) {
   std::vector<std::filesystem::path> found;
   for (auto it = std::filesystem::recursive_directory_iterator(directory, ec);
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_regular_file(ec) && it->path().filename().string().starts_with(prefix)) found.push_back(it->path());
+    if (it->is_regular_file(ec) && it->path().filename().string().starts_with(prefix))
+      found.push_back(it->path());
   }
   for (const auto& path : found) std::filesystem::remove(path, ec);
 }

@@ -214,8 +214,9 @@ struct WritePlan {
 // Rows of the new data (`rows_sql`, a subquery over the files just written) that fall outside
 // --replace-where: an error, nothing committed.
 Status check_replace_where(Session& session, const std::string& rows_sql, const std::string& predicate) {
-  SILT_ASSIGN_OR_RETURN(auto n, session.connection().scalar("SELECT count(*) FROM " + rows_sql +
-                                                             " AS src WHERE NOT coalesce((" + predicate + "), false)"));
+  SILT_ASSIGN_OR_RETURN(
+      auto n, session.connection().scalar("SELECT count(*) FROM " + rows_sql +
+                                          " AS src WHERE NOT coalesce((" + predicate + "), false)"));
   if (n && *n != "0") {
     return Error(ErrorKind::InvalidArgument,
                  *n + " row(s) of the new data do not match --replace-where " + predicate);
@@ -403,8 +404,9 @@ static Result<WriteResult> write_impl(Session& session, std::string_view path, c
   if (plan.table && options.mode == WriteMode::Overwrite) {
     SILT_TRY(plan_removes(session, options, root, plan, data_options));
   }
-  auto written = write_data_files(session.connection(), root, aligned_select(source_sql, plan.schema, data_schema),
-                                  plan.schema, data_options);
+  auto written =
+      write_data_files(session.connection(), root, aligned_select(source_sql, plan.schema, data_schema),
+                       plan.schema, data_options);
   if (!written.ok()) {
     discard(plan.adds);  // rows kept from files --replace-where rewrites
     return written.error();
@@ -421,14 +423,16 @@ static Result<WriteResult> write_impl(Session& session, std::string_view path, c
     Status verdict = scan.ok() ? ok_status() : Status(scan.error());
     if (verdict.ok() && !options.replace_where.empty())
       verdict = check_replace_where(session, scan->sql, options.replace_where);
-    if (verdict.ok() && options.before_commit) verdict = options.before_commit(scan->sql, result.rows_added, *written);
+    if (verdict.ok() && options.before_commit)
+      verdict = options.before_commit({scan->sql, result.rows_added, *written, &meta});
     if (!verdict.ok()) {
       discard(plan.adds);
       discard(*written);
       return verdict.error();
     }
   }
-  if (options.skip_empty_append && plan.table && options.mode == WriteMode::Append && result.rows_added == 0) {
+  if (options.skip_empty_append && plan.table && options.mode == WriteMode::Append &&
+      result.rows_added == 0) {
     result.version = plan.table->version();
     return result;
   }

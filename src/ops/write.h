@@ -1,8 +1,9 @@
 // Writes to Delta tables: create, append, overwrite (whole table or --replace-where), with
 // strict schema checks or schema evolution (merge / overwrite), idempotent application
 // transactions, and an optimistic-concurrency commit. Data files are written first, then one
-// commit publishes them; on any error before the commit the table is unchanged (files already
-// written are orphans that vacuum removes). One thread per Session.
+// commit publishes them; on any error before the commit the table is unchanged and the files
+// this write made are deleted (a commit that fails after its retries leaves them to vacuum).
+// One thread per Session.
 #pragma once
 
 #include <functional>
@@ -21,6 +22,14 @@ namespace silt::ops {
 enum class WriteMode { Append, Overwrite };
 enum class SchemaMode { Strict, Merge, Overwrite };
 
+// What a write is about to commit, as WriteOptions::before_commit sees it.
+struct PendingRows {
+  std::string sql;  // a parenthesized subquery over exactly the new rows, on the Session's connection
+  int64_t count = 0;
+  std::span<const delta::AddFile> files;      // the new files, with their stats
+  const delta::Metadata* metadata = nullptr;  // the table's as committed: schema, column mapping
+};
+
 struct WriteOptions {
   WriteMode mode = WriteMode::Append;
   std::vector<std::string> partition_by;  // for a new table; must match an existing one
@@ -34,13 +43,10 @@ struct WriteOptions {
   // deletionVectors feature, protocol 3/7); set it to "false" for a protocol 1/2 table.
   std::map<std::string, std::string> properties;
   std::set<std::string> no_stats_columns;  // columns never put in file stats (PII)
-  // Called once the new data files are written and before the commit, with a SELECT over
-  // exactly the rows the source produced (a parenthesized subquery on the Session's connection)
-  // and their count, and the files with their stats: a place to validate what is about to be
-  // published without staging it. An error aborts the write: nothing is committed and this
-  // write's new files are deleted.
-  std::function<Status(const std::string& rows_sql, int64_t rows, std::span<const delta::AddFile> files)>
-      before_commit;
+  // Called once the new data files are written and before the commit (see PendingRows): a
+  // place to validate what is about to be published without staging it. An error aborts the
+  // write: nothing is committed and this write's new files are deleted.
+  std::function<Status(const PendingRows& rows)> before_commit;
   // An append whose source has no rows commits nothing (WriteResult::version is the table's).
   bool skip_empty_append = false;
 };

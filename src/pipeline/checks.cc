@@ -86,7 +86,8 @@ Status build(Check& check, std::string_view text, const std::string& kind,
     if (args.size() < 2) return bad_check(text, "accepted_values needs a column and at least one value");
     std::string values;
     for (size_t i = 1; i < args.size(); i++) values += (i > 1 ? ", " : "") + args[i];
-    check.aggregate = "count(*) FILTER (WHERE " + col + " IS NOT NULL AND " + col + " NOT IN (" + values + "))";
+    check.aggregate =
+        "count(*) FILTER (WHERE " + col + " IS NOT NULL AND " + col + " NOT IN (" + values + "))";
   } else if (kind == "freshness") {
     if (args.size() != 2) return bad_check(text, "freshness takes a column and an age, e.g. 2 days");
     check.aggregate = "CASE WHEN max(" + col + ") >= now()::TIMESTAMP - INTERVAL " + quote_literal(args[1]) +
@@ -153,9 +154,8 @@ bool bitmap_type(const std::string& type) {
 // the key. Returns two aggregates for the shared scan: values minus distinct values, and NULLs
 // (GROUP BY makes one group of them); both small enough mean the check's value is 0. Nothing
 // when the shortcut does not apply and the check must be counted exactly.
-Result<std::optional<std::pair<std::string, std::string>>> bitmap_aggregates(db::Connection& conn,
-                                                                              const std::string& column,
-                                                                              const KnownFacts::Column* facts) {
+Result<std::optional<std::pair<std::string, std::string>>> bitmap_aggregates(
+    db::Connection& conn, const std::string& column, const KnownFacts::Column* facts) {
   const std::optional<std::pair<std::string, std::string>> kExact;
   // Each DuckDB thread holds a bitmap of the range, outside DuckDB's memory limit: 64 MiB in all.
   SILT_ASSIGN_OR_RETURN(auto threads, conn.scalar("SELECT current_setting('threads')"));
@@ -167,14 +167,15 @@ Result<std::optional<std::pair<std::string, std::string>>> bitmap_aggregates(db:
   if (facts && facts->min && facts->max) {
     lo = facts->min, hi = facts->max;
   } else {
-    SILT_ASSIGN_OR_RETURN(auto range, conn.query_text("SELECT min(" + column + "), max(" + column + ") FROM self"));
+    SILT_ASSIGN_OR_RETURN(auto range,
+                          conn.query_text("SELECT min(" + column + "), max(" + column + ") FROM self"));
     if (range.empty() || !range[0][0] || !range[0][1]) return kExact;  // no values: exact count is cheap
     lo = parse_count(range[0][0]), hi = parse_count(range[0][1]);
   }
   if (static_cast<__int128>(*hi) - *lo >= kMaxRangeBits) return kExact;
   auto literal = [&](int64_t v) { return "CAST(" + std::to_string(v) + " AS " + type + ")"; };
-  return std::optional(std::make_pair("count(" + column + ") - bit_count(bitstring_agg(" + column + ", " + literal(*lo) + ", " +
-                            literal(*hi) + "))",
+  return std::optional(std::make_pair("count(" + column + ") - bit_count(bitstring_agg(" + column + ", " +
+                                          literal(*lo) + ", " + literal(*hi) + "))",
                                       "count(*) - count(" + column + ")"));
 }
 

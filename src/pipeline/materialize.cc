@@ -278,18 +278,14 @@ Status write(Session& session, const Asset& asset, const MaterializeOptions& opt
     }
     written = merge_rows(session, asset.table_path, "SELECT * FROM self", asset.keys, w);
   } else {
-    // File stats are keyed by physical names: under column mapping they are not the columns'.
-    bool mapped = false;
-    if (own_version) {
-      SILT_ASSIGN_OR_RETURN(auto snap, session.snapshot(asset.table_path, {.version = *own_version}));
-      auto mode = delta::column_mapping_mode(snap.metadata().configuration);
-      mapped = !mode.ok() || *mode != delta::ColumnMappingMode::None;
-    }
     w.skip_empty_append = true;  // an incremental append with no new rows commits nothing
-    w.before_commit = [&](const std::string& rows_sql, int64_t rows, std::span<const delta::AddFile> files) -> Status {
-      SILT_TRY(session.connection().execute("CREATE OR REPLACE TEMP VIEW self AS SELECT * FROM " + rows_sql));
-      run.rows = rows;
-      SILT_TRY(check_rows(session, asset, run, mapped ? KnownFacts{} : facts_of(files)));
+    w.before_commit = [&](const ops::PendingRows& rows) -> Status {
+      SILT_TRY(session.connection().execute("CREATE OR REPLACE TEMP VIEW self AS SELECT * FROM " + rows.sql));
+      run.rows = rows.count;
+      // File stats are keyed by physical names: under column mapping they are not the columns'.
+      auto mode = delta::column_mapping_mode(rows.metadata->configuration);
+      bool mapped = !mode.ok() || *mode != delta::ColumnMappingMode::None;
+      SILT_TRY(check_rows(session, asset, run, mapped ? KnownFacts{} : facts_of(rows.files)));
       return cancelled();
     };
     written = ops::write_table(session, asset.table_path, select, w);
@@ -302,7 +298,8 @@ Status write(Session& session, const Asset& asset, const MaterializeOptions& opt
 
 // Defines the inputs, then writes the asset's rows, checked.
 Status define_and_write(Session& session, const Project& project, const Asset& asset,
-                        const MaterializeOptions& options, std::optional<int64_t> own_version, AssetRun& run) {
+                        const MaterializeOptions& options, std::optional<int64_t> own_version,
+                        AssetRun& run) {
   SILT_ASSIGN_OR_RETURN(auto pinned, define_inputs(session, project, asset, options, own_version, run));
   if (asset.command.empty())
     return write(session, asset, options, own_version, asset.sql.empty() ? "SELECT * FROM source" : asset.sql,

@@ -1,8 +1,6 @@
 // The run scheduler. See runner.h.
 #include "pipeline/runner.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -97,10 +95,9 @@ Result<RunReport> run_pipeline(Session& session, const Project& project, const R
   mopts.full_refresh = options.full_refresh;
   mopts.partition = report.partition = partition;
   mopts.cancel = options.cancel;
-  // The assets share this DuckDB, each on its own connection: its scheduler hands the cores to
-  // whatever queries are running (an asset alone gets them all, three at once share them), and
-  // defaults.memory_mb bounds the whole run.
-  // `threads` bounds the assets at once; DuckDB gets every core whatever it is.
+  // The assets share this DuckDB, each on its own connection: its scheduler hands every core to
+  // whatever queries are running (an asset alone gets them all, three at once share them;
+  // `threads` only bounds the assets at once), and defaults.memory_mb bounds the whole run.
   int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   SILT_TRY(session.connection().execute("SET threads = " + std::to_string(cores)));
   if (project.config.memory_mb > 0)

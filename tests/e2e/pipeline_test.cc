@@ -637,9 +637,10 @@ TEST_F(PipelineSqlite, TerminalShowsRowsReadWhileIngesting) {
   write("assets/bronze/big.sql", "-- source: clinic.big\n");
   // script(1) runs the command on a pseudo-terminal and copies what it drew to stdout.
   std::string out = root() + "/terminal.txt";
-  std::string silt = std::string(SILT_BINARY) + " pipeline run --project " + silt::testing::shell_quote(root()) +
-                     " --select big";
-  int status = std::system(("script -qec " + silt::testing::shell_quote(silt) + " /dev/null >" + out).c_str());
+  std::string silt = std::string(SILT_BINARY) + " pipeline run --project " +
+                     silt::testing::shell_quote(root()) + " --select big";
+  int status =
+      std::system(("script -qec " + silt::testing::shell_quote(silt) + " /dev/null >" + out).c_str());
   ASSERT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0);
   std::ifstream f(out, std::ios::binary);
   std::string drawn(std::istreambuf_iterator<char>(f), {});

@@ -332,18 +332,19 @@ TEST(WriteBeforeCommit, SeesOnlyTheNewRowsAndItsErrorCommitsNothing) {
   auto s = open_session();
   silt::ops::WriteOptions w;
   w.partition_by = {"day"};
-  ASSERT_TRUE(silt::ops::write_table(*s, t.root(),
-                                     "SELECT range AS id, DATE '2024-01-01' + (range % 3)::INT AS day FROM range(100)", w)
-                  .ok());
+  ASSERT_TRUE(
+      silt::ops::write_table(
+          *s, t.root(), "SELECT range AS id, DATE '2024-01-01' + (range % 3)::INT AS day FROM range(100)", w)
+          .ok());
   std::set<std::string> before = files_under(t.root());
   std::vector<std::string> seen;
   int64_t seen_rows = -1;
   size_t seen_files = 0;
-  w.before_commit = [&](const std::string& rows_sql, int64_t rows,
-                        std::span<const silt::delta::AddFile> files) -> silt::Status {
-    seen_files = files.size();
-    seen = rows_of(*s, "SELECT min(id), max(id), count(*), count(DISTINCT day), max(day) FROM " + rows_sql);
-    seen_rows = rows;
+  w.before_commit = [&](const silt::ops::PendingRows& rows) -> silt::Status {
+    seen_files = rows.files.size();
+    seen = rows_of(*s, "SELECT min(id), max(id), count(*), count(DISTINCT day), max(day) FROM " + rows.sql);
+    seen_rows = rows.count;
+    EXPECT_EQ(rows.metadata->partition_columns, std::vector<std::string>{"day"});
     EXPECT_EQ(latest_version(*s, t.root()), 0);  // not yet published
     return silt::Error(silt::ErrorKind::InvalidArgument, "rejected by the hook");
   };
@@ -356,8 +357,8 @@ TEST(WriteBeforeCommit, SeesOnlyTheNewRowsAndItsErrorCommitsNothing) {
   EXPECT_EQ(seen_files, 4u);  // one per new day
   EXPECT_EQ(latest_version(*s, t.root()), 0);
   EXPECT_EQ(files_under(t.root()), before);  // the 4 new partition files are gone again
-  w.before_commit = [&](const std::string&, int64_t rows, std::span<const silt::delta::AddFile>) -> silt::Status {
-    seen_rows = rows;
+  w.before_commit = [&](const silt::ops::PendingRows& rows) -> silt::Status {
+    seen_rows = rows.count;
     return silt::ok_status();
   };
   auto accepted = silt::ops::write_table(*s, t.root(), more, w);
@@ -391,7 +392,9 @@ TEST(WriteBadInput, FailedCopyLeavesNoPartialFiles) {
   auto s = open_session();
   silt::ops::WriteOptions w;
   w.target_file_size = 1 << 20;
-  ASSERT_TRUE(silt::ops::write_table(*s, t.root(), "SELECT range AS id, md5(range::VARCHAR) AS h FROM range(1000)", w).ok());
+  ASSERT_TRUE(
+      silt::ops::write_table(*s, t.root(), "SELECT range AS id, md5(range::VARCHAR) AS h FROM range(1000)", w)
+          .ok());
   std::set<std::string> before = files_under(t.root());
   auto failed = silt::ops::write_table(
       *s, t.root(),

@@ -97,7 +97,6 @@ TEST_F(PipelineChecks, BrokenCheckSqlIsAnErrorNotAFailure) {
   EXPECT_NE(results.error().message().find("check not_null(no_such_column)"), std::string::npos);
 }
 
-
 // unique(col) on integers may be proven by a bitmap; its value must still be the exact number of
 // rows in duplicated groups (NULLs forming one group, as GROUP BY does), counted here in C++.
 TEST_F(PipelineChecks, UniqueOnIntegersMatchesACountInCpp) {
@@ -107,13 +106,18 @@ TEST_F(PipelineChecks, UniqueOnIntegersMatchesACountInCpp) {
     int64_t lo, span;
     int rows, duplicates, nulls;
   };
-  const Case cases[] = {{"BIGINT", 1, 5000, 3000, 0, 0},         {"BIGINT", 1, 5000, 3000, 1, 0},
-                        {"BIGINT", -2000, 9000, 3000, 0, 1},     {"BIGINT", -2000, 9000, 3000, 0, 2},
-                        {"INTEGER", 100, 100000, 3000, 3, 0},    {"SMALLINT", -300, 600, 400, 0, 0},
-                        {"SMALLINT", -300, 600, 400, 2, 3},      {"UINTEGER", 0, 4000, 2000, 0, 0},
+  const Case cases[] = {{"BIGINT", 1, 5000, 3000, 0, 0},
+                        {"BIGINT", 1, 5000, 3000, 1, 0},
+                        {"BIGINT", -2000, 9000, 3000, 0, 1},
+                        {"BIGINT", -2000, 9000, 3000, 0, 2},
+                        {"INTEGER", 100, 100000, 3000, 3, 0},
+                        {"SMALLINT", -300, 600, 400, 0, 0},
+                        {"SMALLINT", -300, 600, 400, 2, 3},
+                        {"UINTEGER", 0, 4000, 2000, 0, 0},
                         {"BIGINT", -(int64_t(1) << 40), int64_t(1) << 41, 3000, 0, 0},  // too wide: exact
                         {"BIGINT", -(int64_t(1) << 40), int64_t(1) << 41, 3000, 2, 0},
-                        {"HUGEINT", 1, 5000, 1000, 1, 0},        {"BIGINT", 1, 10, 0, 0, 0}};
+                        {"HUGEINT", 1, 5000, 1000, 1, 0},
+                        {"BIGINT", 1, 10, 0, 0, 0}};
   for (const Case& c : cases) {
     std::vector<std::optional<int64_t>> values;
     std::map<std::optional<int64_t>, int> groups;
@@ -136,12 +140,15 @@ TEST_F(PipelineChecks, UniqueOnIntegersMatchesACountInCpp) {
     for (const auto& [v, n] : groups)
       if (n > 1) expected += n;
     std::string rows;
-    for (const auto& v : values) rows += (rows.empty() ? "(" : ", (") + (v ? std::to_string(*v) : "NULL") + ")";
-    std::string sql = "CREATE OR REPLACE TEMP TABLE self AS SELECT CAST(k AS " + std::string(c.type) + ") AS k FROM ";
+    for (const auto& v : values)
+      rows += (rows.empty() ? "(" : ", (") + (v ? std::to_string(*v) : "NULL") + ")";
+    std::string sql =
+        "CREATE OR REPLACE TEMP TABLE self AS SELECT CAST(k AS " + std::string(c.type) + ") AS k FROM ";
     sql += rows.empty() ? "(SELECT 1 AS k) WHERE false" : "(VALUES " + rows + ") t(k)";
     ASSERT_TRUE(session_->connection().execute(sql).ok()) << c.type;
     auto r = run("unique(k)");
-    EXPECT_EQ(r.value, expected) << c.type << " lo " << c.lo << " dups " << c.duplicates << " nulls " << c.nulls;
+    EXPECT_EQ(r.value, expected) << c.type << " lo " << c.lo << " dups " << c.duplicates << " nulls "
+                                 << c.nulls;
     EXPECT_EQ(r.passed, expected == 0);
   }
 }
