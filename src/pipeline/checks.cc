@@ -193,14 +193,16 @@ std::optional<int64_t> known_value(const Check& check, const KnownFacts& known) 
 Result<std::vector<CheckResult>> run_checks(db::Connection& conn, const std::vector<Check>& checks,
                                             const KnownFacts& known) {
   std::vector<std::optional<int64_t>> values(checks.size());
-  // One scan computes every aggregate; `owner` says which check each belongs to.
+  // One scan computes every aggregate; `owner` says which check each belongs to, `first_at`
+  // where a check's own (one, or a bitmap's two) begin.
   std::vector<std::string> aggregates;
   std::vector<size_t> owner;
-  std::map<size_t, size_t> bitmap_at;  // check -> index of its first bitmap aggregate
+  std::map<size_t, size_t> first_at;
   for (size_t i = 0; i < checks.size(); i++) {
     const Check& check = checks[i];
     if ((values[i] = known_value(check, known))) continue;
     if (!check.aggregate.empty()) {
+      first_at[i] = aggregates.size();
       aggregates.push_back(check.aggregate);
       owner.push_back(i);
     } else if (check.kind == "unique" && !check.column.empty()) {
@@ -208,7 +210,7 @@ Result<std::vector<CheckResult>> run_checks(db::Connection& conn, const std::vec
       auto bitmap = bitmap_aggregates(conn, check.column, it == known.columns.end() ? nullptr : &it->second);
       if (!bitmap.ok()) return bitmap.error().with_context("check " + check.text);
       if (!*bitmap) continue;
-      bitmap_at[i] = aggregates.size();
+      first_at[i] = aggregates.size();
       aggregates.insert(aggregates.end(), {(*bitmap)->first, (*bitmap)->second});
       owner.insert(owner.end(), {i, i});
     }
@@ -232,10 +234,12 @@ Result<std::vector<CheckResult>> run_checks(db::Connection& conn, const std::vec
   std::vector<CheckResult> results;
   for (size_t i = 0; i < checks.size(); i++) {
     const Check& check = checks[i];
-    if (!values[i] && !check.aggregate.empty()) {
-      values[i] = computed[size_t(std::find(owner.begin(), owner.end(), i) - owner.begin())];
-    } else if (auto b = bitmap_at.find(i); !values[i] && b != bitmap_at.end()) {
-      if (computed[b->second] == 0 && computed[b->second + 1] <= 1) values[i] = 0;
+    if (auto at = first_at.find(i); !values[i] && at != first_at.end()) {
+      size_t k = at->second;
+      if (!check.aggregate.empty())
+        values[i] = computed[k];
+      else if (computed[k] == 0 && computed[k + 1] <= 1)  // the bitmap proved every value distinct
+        values[i] = 0;
     }
     if (!values[i]) {
       auto value = conn.scalar(check.count_sql);
